@@ -49,7 +49,7 @@ public static class ImageInspector
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
-            reason = "The image is damaged and could not be read.";
+            reason = "The image is damaged or incomplete and could not be read.";
             return null;
         }
 
