@@ -4,6 +4,9 @@ public sealed class ConversionOptions
 {
     public const string Section = "Conversions";
 
+    /// <summary>False makes this a web-only node: it queues work but never runs any (multi-node deployments).</summary>
+    public bool RunOnThisNode { get; set; } = true;
+
     /// <summary>How many conversions this node runs at once. 0 means one per processor.</summary>
     public int MaxConcurrency { get; set; }
 

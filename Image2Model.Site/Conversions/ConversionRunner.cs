@@ -41,7 +41,7 @@ public sealed class ConversionRunner(
         await _fillLock.WaitAsync(cancellationToken);
         try
         {
-            while (_accepting && _running.Count < Options.EffectiveConcurrency)
+            while (_accepting && Options.RunOnThisNode && _running.Count < Options.EffectiveConcurrency)
             {
                 Conversion? claimed;
                 await using (var scope = scopes.CreateAsyncScope())
