@@ -5,27 +5,17 @@ namespace Image2Model.Site.Downloads;
 public static class DownloadName
 {
     /// <summary>
-    /// A safe file name for Content-Disposition, from the user's original name: ASCII letters,
-    /// digits and a few harmless marks only, the extension replaced.
+    /// A safe file name for Content-Disposition, from the user's original name: letters and
+    /// digits of any script, spaces and a few harmless marks; everything else becomes "_".
+    /// Non-ASCII names travel in the RFC 5987 filename* parameter that ASP.NET Core adds.
     /// </summary>
     public static string For(string originalName, string extension)
     {
         var stem = Path.GetFileNameWithoutExtension(originalName);
         var safe = new StringBuilder(stem.Length);
-        foreach (var c in stem.Normalize(NormalizationForm.FormD))
+        foreach (var c in stem)
         {
-            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ' ')
-            {
-                safe.Append(c);
-            }
-            else if (!char.IsAscii(c) && char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.NonSpacingMark)
-            {
-                // Drop accents: "café" becomes "cafe".
-            }
-            else
-            {
-                safe.Append('_');
-            }
+            safe.Append(char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or ' ' ? c : '_');
         }
 
         var name = safe.ToString().Trim(' ', '.', '_');

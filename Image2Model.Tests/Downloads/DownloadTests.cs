@@ -80,8 +80,10 @@ public sealed class DownloadTests(SiteFactory factory) : IClassFixture<SiteFacto
     [Theory]
     [InlineData("photo.png", "photo.glb")]
     [InlineData("../../etc/passwd", "passwd.glb")]
-    [InlineData("日本語.jpg", "model.glb")]
-    [InlineData("Café.png", "Cafe.glb")]
+    [InlineData("日本語.jpg", "日本語.glb")]
+    [InlineData("Café.png", "Café.glb")]
+    [InlineData("\"quoted\"; name.png", "quoted__ name.glb")]
+    [InlineData("<>.png", "model.glb")]
     [InlineData("a\u0000b.png", "a_b.glb")]
     public void Download_names_keep_only_harmless_characters(string original, string expected) =>
         Assert.Equal(expected, DownloadName.For(Path.GetFileName(original), ".glb"));
