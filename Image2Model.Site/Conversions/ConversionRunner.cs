@@ -190,6 +190,11 @@ public sealed class ConversionRunner(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (!_accepting)
+        {
+            return;
+        }
+
         _accepting = false;
         var all = Task.WhenAll(_running.Values.Select(r => r.Task));
         await Task.WhenAny(all, Task.Delay(Options.ShutdownGracePeriod, cancellationToken));

@@ -1,0 +1,170 @@
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Image2Model.Tests.Conversions;
+
+/// <summary>The claiming contract, on a real SQLite database shared by several "nodes".</summary>
+public sealed class WorkQueueTests : IDisposable
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private readonly string _connectionString = $"Data Source=queue-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+    private readonly SqliteConnection _keepAlive;
+    private readonly MovableClock _clock = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+
+    public WorkQueueTests()
+    {
+        _keepAlive = new SqliteConnection(_connectionString);
+        _keepAlive.Open();
+        using var db = NewDb();
+        db.Database.Migrate();
+    }
+
+    [Fact]
+    public async Task Two_dispatchers_racing_over_the_same_rows_never_claim_one_conversion_twice()
+    {
+        await AddPendingAsync("alice", 40);
+
+        async Task<List<Guid>> Drain(string node)
+        {
+            var claimed = new List<Guid>();
+            await using var db = NewDb();
+            var queue = new WorkQueue(db, _clock);
+            while (await queue.ClaimNextAsync(node, Lease, default) is { } conversion)
+            {
+                claimed.Add(conversion.Id);
+            }
+
+            return claimed;
+        }
+
+        var results = await Task.WhenAll(Task.Run(() => Drain("node-a")), Task.Run(() => Drain("node-b")));
+
+        var all = results.SelectMany(r => r).ToList();
+        Assert.Equal(40, all.Count);
+        Assert.Equal(40, all.Distinct().Count());
+        await using var check = NewDb();
+        Assert.All(await check.Conversions.ToListAsync(), c => Assert.Equal(ConversionState.Running, c.State));
+        Assert.Equal(all.Count, await check.Conversions.CountAsync(c => c.LeaseOwner == "node-a" || c.LeaseOwner == "node-b"));
+    }
+
+    [Fact]
+    public async Task A_conversion_whose_lease_expired_is_claimed_again_by_another_node()
+    {
+        await AddPendingAsync("alice", 1);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+        var first = await queue.ClaimNextAsync("crashed-node", Lease, default);
+        Assert.NotNull(first);
+        Assert.Null(await queue.ClaimNextAsync("other-node", Lease, default));
+
+        _clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        var second = await queue.ClaimNextAsync("other-node", Lease, default);
+
+        Assert.Equal(first.Id, second?.Id);
+        await using var check = NewDb();
+        Assert.Equal("other-node", (await check.Conversions.SingleAsync()).LeaseOwner);
+        // The crashed node, should it come back, can no longer write to the row.
+        await queue.ReportAsync(first.Id, "crashed-node", 90, "late report", default);
+        Assert.NotEqual(90, (await NewDb().Conversions.SingleAsync()).Progress);
+    }
+
+    [Fact]
+    public async Task A_renewed_lease_is_not_taken_over()
+    {
+        await AddPendingAsync("alice", 1);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+        var claimed = (await queue.ClaimNextAsync("node-a", Lease, default))!;
+
+        _clock.Advance(Lease * 0.8);
+        var owned = await queue.RenewAsync("node-a", [claimed.Id], Lease, default);
+        _clock.Advance(Lease * 0.8);
+
+        Assert.Contains(claimed.Id, owned);
+        Assert.Null(await queue.ClaimNextAsync("node-b", Lease, default));
+    }
+
+    [Fact]
+    public async Task Progress_never_goes_backwards()
+    {
+        await AddPendingAsync("alice", 1);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+        var claimed = (await queue.ClaimNextAsync("node-a", Lease, default))!;
+
+        await queue.ReportAsync(claimed.Id, "node-a", 60, "Most of the way", default);
+        await queue.ReportAsync(claimed.Id, "node-a", 30, "Still working", default);
+
+        var stored = await NewDb().Conversions.SingleAsync();
+        Assert.Equal(60, stored.Progress);
+        Assert.Equal("Still working", stored.Message);
+    }
+
+    [Fact]
+    public async Task One_users_many_photos_do_not_starve_another_user()
+    {
+        await AddPendingAsync("alice", 25);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await AddPendingAsync("bob", 1);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+
+        var first = await queue.ClaimNextAsync("node-a", Lease, default);
+        var second = await queue.ClaimNextAsync("node-a", Lease, default);
+
+        Assert.Equal("alice", first!.OwnerId);
+        Assert.Equal("bob", second!.OwnerId);
+    }
+
+    [Fact]
+    public async Task A_canceled_conversion_is_not_claimed_and_its_runner_loses_the_lease()
+    {
+        await AddPendingAsync("alice", 1);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+        var claimed = (await queue.ClaimNextAsync("node-a", Lease, default))!;
+
+        Assert.True(await queue.CancelAsync(claimed.Id, default));
+        var owned = await queue.RenewAsync("node-a", [claimed.Id], Lease, default);
+
+        Assert.Empty(owned);
+        Assert.False(await queue.SucceedAsync(claimed.Id, "node-a", new string('a', 64), 1, null, 12, "done", default));
+        Assert.Equal(ConversionState.Canceled, (await NewDb().Conversions.SingleAsync()).State);
+    }
+
+    private async Task AddPendingAsync(string owner, int count)
+    {
+        await using var db = NewDb();
+        var batch = new Batch { OwnerId = owner, CreatedAt = _clock.GetUtcNow().UtcDateTime };
+        for (var i = 0; i < count; i++)
+        {
+            batch.Conversions.Add(new Conversion
+            {
+                OwnerId = owner,
+                FileName = $"{owner}-{i}.png",
+                OriginalBlob = new string('0', 64),
+                ContentType = "image/png",
+                Generator = "local",
+                CreatedAt = _clock.GetUtcNow().UtcDateTime.AddMilliseconds(i),
+            });
+        }
+
+        db.Batches.Add(batch);
+        await db.SaveChangesAsync();
+    }
+
+    private SqliteDbContext NewDb() => new(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite(_connectionString).Options);
+
+    public void Dispose() => _keepAlive.Dispose();
+
+    private sealed class MovableClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+
+        public void Advance(TimeSpan by) => _now += by;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+    }
+}
