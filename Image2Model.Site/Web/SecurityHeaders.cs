@@ -1,10 +1,14 @@
 namespace Image2Model.Site.Web;
 
-/// <summary>A strict Content Security Policy: scripts and styles only from this site, nothing inline.</summary>
+/// <summary>
+/// A strict Content Security Policy: scripts only from this site, never inline, never eval.
+/// Styles allow 'unsafe-inline' only because model-viewer sets inline styles on its own elements;
+/// the site's own markup has none.
+/// </summary>
 public static class SecurityHeaders
 {
     private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
         "connect-src 'self' blob: data:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; " +
         "form-action 'self'; frame-ancestors 'none'";
 

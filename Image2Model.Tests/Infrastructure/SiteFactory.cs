@@ -1,3 +1,4 @@
+using Image2Model.Site.Accounts;
 using Image2Model.Site.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -66,7 +67,9 @@ public class SiteFactory : WebApplicationFactory<Program>
         {
             if (!_adminCreated)
             {
-                await UserStories.RegisterAsync(CreateSiteClient(), AdminEmail);
+                await using var scope = Services.CreateAsyncScope();
+                var result = await scope.ServiceProvider.GetRequiredService<Registration>().RegisterAsync(AdminEmail, UserStories.Password);
+                Assert.True(result.Succeeded);
                 _adminCreated = true;
             }
         }
@@ -77,7 +80,7 @@ public class SiteFactory : WebApplicationFactory<Program>
     }
 
     public SiteClient CreateSiteClient() =>
-        new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+        new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = ClientOptions.BaseAddress }));
 
     /// <summary>A database context on the same in-memory database, for arranging and asserting.</summary>
     public AppDbContext CreateDbContext() => Services.CreateScope().ServiceProvider.GetRequiredService<AppDbContext>();

@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using Image2Model.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Image2Model.Tests.Browser;
+
+/// <summary>The site as a person uses it: in Chromium, with JavaScript (htmx, model-viewer) and without.</summary>
+public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task User_registers_uploads_a_photo_watches_it_finish_and_turns_the_model_around()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        var problems = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                problems.Add($"{page.Url}: {message.Location}: {message.Text[..60]}");
+            }
+        };
+        var email = $"browser-{Guid.NewGuid():N}@example.com";
+
+        await page.GotoAsync("/account/register");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(UserStories.Password);
+        await page.GetByLabel("Repeat password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/upload");
+
+        // A marker that a full page load would wipe out: the upload must not reload the page.
+        await page.EvaluateAsync("() => { window.__sameDocument = true; }");
+        await page.SetInputFilesAsync("#files", Fixtures.PathOf("coffee.png"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload and convert" }).ClickAsync();
+
+        await page.WaitForURLAsync(new Regex("/batches/[0-9a-f-]{36}$"));
+        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("1 of 1 finished", new() { Timeout = 30_000 });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "The upload reloaded the whole page.");
+        Assert.Null(await page.Locator("#batch-status").GetAttributeAsync("hx-trigger"));
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "View model" }).ClickAsync();
+        var viewer = page.Locator("model-viewer");
+        await Assertions.Expect(viewer).ToHaveCountAsync(1);
+        await page.WaitForFunctionAsync("() => document.querySelector('model-viewer').loaded === true", null, new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "image2model-model-page.png") });
+
+        Assert.False(problems.Any(p => p.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)), string.Join("\n", problems));
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Without_javascript_the_upload_still_works_and_the_batch_page_refreshes_until_done()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl, JavaScriptEnabled = false });
+        var page = await context.NewPageAsync();
+        var email = $"nojs-{Guid.NewGuid():N}@example.com";
+
+        await page.GotoAsync("/account/register");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(UserStories.Password);
+        await page.GetByLabel("Repeat password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/upload");
+
+        await page.SetInputFilesAsync("#files", [Fixtures.PathOf("apple.png"), Fixtures.PathOf("horse.png")]);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload and convert" }).ClickAsync();
+
+        await page.WaitForURLAsync(new Regex("/batches/[0-9a-f-]{36}$"));
+        // Only the <noscript> meta refresh can bring the final state in: nothing else runs.
+        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("2 of 2 finished", new() { Timeout = 30_000 });
+        Assert.Equal(2, await page.GetByRole(AriaRole.Link, new() { Name = "Download GLB" }).CountAsync());
+        await context.CloseAsync();
+    }
+}
