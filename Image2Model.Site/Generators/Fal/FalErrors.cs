@@ -44,6 +44,11 @@ internal static class FalErrors
             return new GenerationFailedException(ContentPolicy);
         }
 
+        if (status.ErrorType == "request_cancelled")
+        {
+            return new GenerationFailedException("The job was cancelled at FAL.");
+        }
+
         var reason = Text(status.Error) ?? detail ?? status.ErrorType;
         return new GenerationFailedException(reason is null
             ? "Tripo3D on FAL could not make a model from this image."

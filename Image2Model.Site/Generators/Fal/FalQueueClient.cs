@@ -49,9 +49,15 @@ internal sealed class FalQueueClient(HttpClient http, FalOptions options)
     }
 
     /// <summary>The raw answer: a failed job answers with the model's own error status and body.</summary>
-    public async Task<ApiReply> GetResultAsync(Uri responseUrl, CancellationToken cancellationToken)
+    /// <param name="failed">The status already said the job failed: its error answer is not worth repeating.</param>
+    public async Task<ApiReply> GetResultAsync(Uri responseUrl, bool failed, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, Trusted(responseUrl));
+        if (failed)
+        {
+            request.WithoutRetry();
+        }
+
         return await http.SendAsync(request, Provider, cancellationToken);
     }
 

@@ -146,7 +146,7 @@ internal sealed class FalTripoGenerator(
     private async Task<FalTripoOutput> ResultAsync(FalQueueClient api, FalResumeState job, FalStatus status, CancellationToken cancellationToken)
     {
         var failed = status.Error is { ValueKind: not JsonValueKind.Null } || !string.IsNullOrEmpty(status.ErrorType);
-        var reply = await api.GetResultAsync(job.ResponseUrl, cancellationToken);
+        var reply = await api.GetResultAsync(job.ResponseUrl, failed, cancellationToken);
         if (!reply.IsSuccess)
         {
             logger.LogWarning("FAL request {Request} result: HTTP {Status} {Body}", job.RequestId, (int)reply.Status, reply.Body);

@@ -11,11 +11,19 @@ namespace Image2Model.Site.Generators.Remote;
 internal static class RemoteCall
 {
     private static readonly HttpRequestOptionsKey<bool> SubmitKey = new("Image2Model.Submit");
+    private static readonly HttpRequestOptionsKey<bool> NoRetryKey = new("Image2Model.NoRetry");
 
     /// <summary>Marks a request as the one that creates a billed job.</summary>
     public static HttpRequestMessage AsSubmit(this HttpRequestMessage request)
     {
         request.Options.Set(SubmitKey, true);
+        return request;
+    }
+
+    /// <summary>Marks a request whose error answer is already expected (a failed job's result).</summary>
+    public static HttpRequestMessage WithoutRetry(this HttpRequestMessage request)
+    {
+        request.Options.Set(NoRetryKey, true);
         return request;
     }
 
@@ -26,6 +34,11 @@ internal static class RemoteCall
     /// (x-fal-request-id, X-Tripo-Trace-ID); without it a 502/503/504 came from a proxy in front.</param>
     public static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpRequestMessage? request, string reachedHeader)
     {
+        if (request is not null && request.Options.TryGetValue(NoRetryKey, out var noRetry) && noRetry)
+        {
+            return false;
+        }
+
         if (IsSubmit(request))
         {
             // An exception or a timeout leaves open whether the job was created: never repeat it.

@@ -65,10 +65,10 @@ internal static class RemoteHttpRegistration
         options.Retry.MaxDelay = TimeSpan.FromSeconds(30);
         options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(30);
         options.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(2);
-        // Opens when half of at least 10 calls in a minute failed; new conversions then fail fast.
+        // Opens when half of at least 20 calls in a minute failed; new conversions then fail fast.
         options.CircuitBreaker.FailureRatio = 0.5;
-        options.CircuitBreaker.MinimumThroughput = 10;
+        options.CircuitBreaker.MinimumThroughput = 20;
         options.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(1);
-        options.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(30);
+        options.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(15);
     }
 }
