@@ -1,5 +1,32 @@
+using Image2Model.Site.Accounts;
+using Image2Model.Site.Cli;
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Image2Model.Site.Downloads;
+using Image2Model.Site.Generators;
+using Image2Model.Site.Storage;
+using Image2Model.Site.Uploads;
+using Image2Model.Site.Web;
+
+if (CommandLine.TryRun(args, out var exitCode))
+{
+    return exitCode;
+}
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddData();
+builder.AddStorage();
+builder.AddAccounts();
+builder.AddGenerators();
+builder.AddConversions();
+builder.AddUploads();
+builder.AddWebUi();
+
 var app = builder.Build();
-app.MapGet("/", () => "hi");
-app.Run();
+await app.MigrateDatabaseAsync();
+app.UseWebUi();
+app.MapDownloads();
+await app.RunAsync();
+return 0;
+
 public partial class Program;

@@ -1,0 +1,49 @@
+using Image2Model.Site.Data;
+using Microsoft.AspNetCore.Identity;
+
+namespace Image2Model.Site.Accounts;
+
+public static class AccountsRegistration
+{
+    public const string AdminRole = "Admin";
+    public const string AdminPolicy = "Admin";
+
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddIdentity<AppUser, IdentityRole>(o =>
+            {
+                // Length beats composition rules (NIST 800-63B); Identity's defaults would demand symbols.
+                o.Password.RequiredLength = 10;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                o.User.RequireUniqueEmail = true;
+            })
+            .AddEntityFrameworkStores<AppDbContext>()
+            .AddDefaultTokenProviders();
+
+        builder.Services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "image2model";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.LoginPath = "/account/login";
+            o.LogoutPath = "/account/logout";
+            o.AccessDeniedPath = "/account/access-denied";
+            o.ExpireTimeSpan = TimeSpan.FromDays(14);
+            o.SlidingExpiration = true;
+        });
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, p => p.RequireRole(AdminRole))
+            // Everything needs a signed-in user unless a page says [AllowAnonymous].
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        builder.Services.AddScoped<Registration>();
+        return builder;
+    }
+}

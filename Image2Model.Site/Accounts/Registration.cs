@@ -1,0 +1,69 @@
+using Image2Model.Site.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Image2Model.Site.Accounts;
+
+/// <summary>Creating accounts: the first one becomes admin; admins can close registration.</summary>
+public sealed class Registration(AppDbContext db, UserManager<AppUser> users, RoleManager<IdentityRole> roles, ILogger<Registration> logger)
+{
+    private const string RegistrationOpenKey = "RegistrationOpen";
+
+    /// <summary>Open until an admin closes it; always open while there is no account at all.</summary>
+    public async Task<bool> IsOpenAsync(CancellationToken cancellationToken = default) =>
+        !await db.Users.AnyAsync(cancellationToken)
+        || (await db.SiteSettings.FindAsync([RegistrationOpenKey], cancellationToken))?.Value != "false";
+
+    public async Task SetOpenAsync(bool open, CancellationToken cancellationToken = default)
+    {
+        var setting = await db.SiteSettings.FindAsync([RegistrationOpenKey], cancellationToken);
+        if (setting is null)
+        {
+            db.SiteSettings.Add(new SiteSetting { Key = RegistrationOpenKey, Value = open ? "true" : "false" });
+        }
+        else
+        {
+            setting.Value = open ? "true" : "false";
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Creates the account. An address that is already registered is not an error the caller
+    /// can see (no account enumeration): it returns success and creates nothing.
+    /// </summary>
+    public async Task<IdentityResult> RegisterAsync(string email, string password, bool admin = false)
+    {
+        if (await users.FindByEmailAsync(email) is not null)
+        {
+            logger.LogInformation("Registration for an address that already has an account; nothing created");
+            return IdentityResult.Success;
+        }
+
+        var user = new AppUser { UserName = email, Email = email };
+        var result = await users.CreateAsync(user, password);
+        if (!result.Succeeded)
+        {
+            return result;
+        }
+
+        if (admin || await users.Users.CountAsync() == 1)
+        {
+            await MakeAdminAsync(user);
+        }
+
+        logger.LogInformation("Account {UserId} created", user.Id);
+        return result;
+    }
+
+    public async Task MakeAdminAsync(AppUser user)
+    {
+        if (!await roles.RoleExistsAsync(AccountsRegistration.AdminRole))
+        {
+            await roles.CreateAsync(new IdentityRole(AccountsRegistration.AdminRole));
+        }
+
+        await users.AddToRoleAsync(user, AccountsRegistration.AdminRole);
+    }
+}

@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using Image2Model.Site.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Image2Model.Site.Conversions;
+
+/// <summary>
+/// Runs the conversions this node claimed, at most <see cref="ConversionOptions.MaxConcurrency"/>
+/// at once, and keeps their leases alive. On shutdown it lets running work finish for a grace
+/// period, then hands whatever is left back to the queue so another node (or the next start) resumes it.
+/// </summary>
+public sealed class ConversionRunner(
+    IServiceScopeFactory scopes,
+    GeneratorCatalog generators,
+    BlobStore blobs,
+    IOptions<ConversionOptions> options,
+    ILogger<ConversionRunner> logger) : IHostedService, IDisposable
+{
+    private readonly ConcurrentDictionary<Guid, RunningConversion> _running = new();
+    private readonly SemaphoreSlim _fillLock = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _accepting = true;
+    private Task _heartbeat = Task.CompletedTask;
+
+    private ConversionOptions Options => options.Value;
+
+    /// <summary>Identifies this process as a lease owner.</summary>
+    public string NodeId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+
+    public int RunningCount => _running.Count;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _heartbeat = HeartbeatAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Claims and starts conversions until every slot is busy or the queue is empty.</summary>
+    public async Task FillAsync(CancellationToken cancellationToken)
+    {
+        await _fillLock.WaitAsync(cancellationToken);
+        try
+        {
+            while (_accepting && Options.RunOnThisNode && _running.Count < Options.EffectiveConcurrency)
+            {
+                Conversion? claimed;
+                await using (var scope = scopes.CreateAsyncScope())
+                {
+                    claimed = await scope.ServiceProvider.GetRequiredService<WorkQueue>().ClaimNextAsync(NodeId, Options.LeaseDuration, cancellationToken);
+                }
+
+                if (claimed is null)
+                {
+                    break;
+                }
+
+                var item = new RunningConversion(claimed, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+                _running[claimed.Id] = item;
+                item.Task = Task.Run(() => RunAsync(item), CancellationToken.None);
+            }
+        }
+        finally
+        {
+            _fillLock.Release();
+        }
+    }
+
+    /// <summary>Stops local work on a conversion that was canceled or taken over elsewhere.</summary>
+    public void Abandon(Guid id)
+    {
+        if (_running.TryGetValue(id, out var item))
+        {
+            item.Abandoned = true;
+            item.Cancellation.Cancel();
+        }
+    }
+
+    private async Task RunAsync(RunningConversion item)
+    {
+        var conversion = item.Conversion;
+        item.Cancellation.CancelAfter(Options.ItemTimeout);
+        var cancellationToken = item.Cancellation.Token;
+        await using var scope = scopes.CreateAsyncScope();
+        var queue = scope.ServiceProvider.GetRequiredService<WorkQueue>();
+        using var _ = logger.BeginScope(new Dictionary<string, object> { ["ConversionId"] = conversion.Id, ["Generator"] = conversion.Generator });
+        try
+        {
+            var generator = generators.All.FirstOrDefault(g => g.Name == conversion.Generator && g.IsConfigured)
+                ?? throw new GenerationFailedException($"The \"{conversion.Generator}\" generator is not configured on this server any more.");
+            var image = await blobs.ReadAllAsync(conversion.OriginalBlob, cancellationToken);
+            await queue.ReportAsync(conversion.Id, NodeId, 1, conversion.ResumeState is null ? "Starting" : "Resuming", cancellationToken);
+
+            var started = TimeProvider.System.GetTimestamp();
+            var request = new GenerationRequest(conversion.Id, conversion.FileName, conversion.ContentType, image, conversion.Options, conversion.ResumeState);
+            var model = await generator.GenerateAsync(request, new GenerationContext(scopes, NodeId, conversion.Id), cancellationToken);
+
+            var modelBlob = await blobs.PutAsync(model.Glb, CancellationToken.None);
+            var previewBlob = model.PreviewImage is null ? null : await blobs.PutAsync(model.PreviewImage, CancellationToken.None);
+            var stored = await queue.SucceedAsync(conversion.Id, NodeId, modelBlob, model.Glb.Length, previewBlob, model.Triangles, model.Message, CancellationToken.None);
+            logger.LogInformation("Conversion finished in {ElapsedMs} ms with {Triangles} triangles (stored: {Stored})",
+                (long)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds, model.Triangles, stored);
+        }
+        catch (GenerationFailedException e)
+        {
+            logger.LogWarning("Conversion failed: {Reason}", e.Message);
+            await queue.FailAsync(conversion.Id, NodeId, e.Message, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (item.Cancellation.IsCancellationRequested)
+        {
+            if (item.Abandoned)
+            {
+                logger.LogInformation("Conversion stopped: canceled or taken over by another node");
+            }
+            else if (_stopping.IsCancellationRequested)
+            {
+                logger.LogInformation("Conversion handed back to the queue for shutdown");
+                await queue.ReleaseAsync(conversion.Id, NodeId, CancellationToken.None);
+            }
+            else
+            {
+                await queue.FailAsync(conversion.Id, NodeId, $"Timed out after {Options.ItemTimeout.TotalMinutes:0.#} minutes.", CancellationToken.None);
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Conversion crashed");
+            await queue.FailAsync(conversion.Id, NodeId, "Something went wrong while making this model. Please try again.", CancellationToken.None);
+        }
+        finally
+        {
+            _running.TryRemove(conversion.Id, out var _);
+            item.Cancellation.Dispose();
+        }
+
+        await FillQuietlyAsync();
+    }
+
+    private async Task FillQuietlyAsync()
+    {
+        try
+        {
+            await FillAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not claim more work");
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Options.LeaseDuration / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await RenewLeasesAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RenewLeasesAsync(CancellationToken cancellationToken)
+    {
+        var ids = _running.Keys.ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var owned = await scope.ServiceProvider.GetRequiredService<WorkQueue>().RenewAsync(NodeId, ids, Options.LeaseDuration, cancellationToken);
+            foreach (var id in ids.Where(id => !owned.Contains(id)))
+            {
+                Abandon(id);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not renew leases");
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _accepting = false;
+        var all = Task.WhenAll(_running.Values.Select(r => r.Task));
+        await Task.WhenAny(all, Task.Delay(Options.ShutdownGracePeriod, cancellationToken));
+        await _stopping.CancelAsync();
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+        await _heartbeat;
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _fillLock.Dispose();
+    }
+
+    private sealed class RunningConversion(Conversion conversion, CancellationTokenSource cancellation)
+    {
+        public Conversion Conversion { get; } = conversion;
+
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        public Task Task { get; set; } = Task.CompletedTask;
+
+        public volatile bool Abandoned;
+    }
+
+    /// <summary>Each report uses its own scope: generators may report from any thread.</summary>
+    private sealed class GenerationContext(IServiceScopeFactory scopes, string node, Guid id) : IGenerationContext
+    {
+        public async Task ReportProgressAsync(int percent, string message, CancellationToken cancellationToken)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<WorkQueue>().ReportAsync(id, node, percent, message, cancellationToken);
+        }
+
+        public async Task SaveResumeStateAsync(string state, CancellationToken cancellationToken)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<WorkQueue>().SaveResumeStateAsync(id, node, state, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Image2Model.Site.Conversions;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Image2Model.Site.Data;
+
+/// <summary>
+/// The one database. Each provider has a subclass only so that each keeps its own migrations
+/// (<see cref="SqliteDbContext"/>, <see cref="PostgresDbContext"/>); code depends on this type.
+/// </summary>
+public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
+{
+    public DbSet<Batch> Batches => Set<Batch>();
+
+    public DbSet<Conversion> Conversions => Set<Conversion>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<SiteSetting> SiteSettings => Set<SiteSetting>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<Batch>(b =>
+        {
+            b.HasIndex(x => new { x.OwnerId, x.CreatedAt });
+            b.HasMany(x => x.Conversions).WithOne(x => x.Batch).HasForeignKey(x => x.BatchId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Conversion>(c =>
+        {
+            c.HasIndex(x => new { x.State, x.CreatedAt });
+            c.HasIndex(x => new { x.OwnerId, x.CreatedAt });
+            c.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            c.Property(x => x.Texture).HasConversion<string>().HasMaxLength(16);
+            c.Property(x => x.FileName).HasMaxLength(260);
+            c.Property(x => x.Generator).HasMaxLength(32);
+            c.Property(x => x.Message).HasMaxLength(1000);
+            c.Property(x => x.LeaseOwner).HasMaxLength(200);
+            c.Property(x => x.OriginalBlob).HasMaxLength(64);
+            c.Property(x => x.ThumbnailBlob).HasMaxLength(64);
+            c.Property(x => x.ModelBlob).HasMaxLength(64);
+            c.Property(x => x.PreviewBlob).HasMaxLength(64);
+            c.Property(x => x.ContentType).HasMaxLength(64);
+            c.Ignore(x => x.Options);
+        });
+
+        builder.Entity<SiteSetting>().HasKey(x => x.Key);
+    }
+}
+
+public sealed class SqliteDbContext(DbContextOptions<SqliteDbContext> options) : AppDbContext(options);
+
+public sealed class PostgresDbContext(DbContextOptions<PostgresDbContext> options) : AppDbContext(options);
+
+/// <summary>Admin-editable switches such as "registration open".</summary>
+public sealed class SiteSetting
+{
+    public required string Key { get; set; }
+
+    public required string Value { get; set; }
+}

@@ -1,0 +1,44 @@
+using Image2Model.Site.Accounts;
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Image2Model.Site.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Net.Http.Headers;
+
+namespace Image2Model.Site.Downloads;
+
+/// <summary>
+/// Files of a conversion, for its owner and admins only. The record is loaded first and
+/// ownership checked against it; anyone else gets the same 404 as for an id that does not exist.
+/// </summary>
+public static class DownloadEndpoints
+{
+    public static WebApplication MapDownloads(this WebApplication app)
+    {
+        var files = app.MapGroup("/files/{id:guid}").RequireAuthorization();
+        files.MapGet("/model.glb", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
+            ServeAsync(id, http, db, blobs, c => c.ModelBlob, "model/gltf-binary", c => DownloadName.For(c.FileName, ".glb"), ct));
+        files.MapGet("/thumbnail.jpg", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
+            ServeAsync(id, http, db, blobs, c => c.ThumbnailBlob, "image/jpeg", null, ct));
+        files.MapGet("/preview", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
+            ServeAsync(id, http, db, blobs, c => c.PreviewBlob, "image/png", null, ct));
+        return app;
+    }
+
+    private static async Task<IResult> ServeAsync(
+        Guid id, HttpContext http, AppDbContext db, BlobStore blobs,
+        Func<Conversion, string?> blobOf, string contentType, Func<Conversion, string>? downloadName, CancellationToken cancellationToken)
+    {
+        var conversion = await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (conversion is null || !http.User.CanSee(conversion.OwnerId) || blobOf(conversion) is not { } key || !blobs.Exists(key))
+        {
+            return Results.NotFound();
+        }
+
+        var file = blobs.Info(key);
+        http.Response.Headers.CacheControl = "private, max-age=3600";
+        // Content-addressed: the blob key is a perfect ETag.
+        return Results.File(file.FullName, contentType, downloadName?.Invoke(conversion), file.LastWriteTimeUtc,
+            new EntityTagHeaderValue($"\"{key}\""), enableRangeProcessing: true);
+    }
+}

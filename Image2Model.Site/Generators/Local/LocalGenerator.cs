@@ -1,0 +1,32 @@
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Meshing;
+
+namespace Image2Model.Site.Generators.Local;
+
+/// <summary>The embedded, offline engine: needs no key and no network, so it is always available.</summary>
+public sealed class LocalGenerator : IGenerator
+{
+    public string Name => "local";
+
+    public string DisplayName => "Local (built in)";
+
+    public string Description => "Runs on this server in about a second. No account or key needed.";
+
+    public bool IsConfigured => true;
+
+    public GeneratorFeatures Features => GeneratorFeatures.None;
+
+    public async Task<GeneratedModel> GenerateAsync(GenerationRequest request, IGenerationContext context, CancellationToken cancellationToken)
+    {
+        await context.ReportProgressAsync(10, "Building the model", cancellationToken);
+        try
+        {
+            var result = await Task.Run(() => LocalEngine.Convert(request.Image, new EngineOptions(request.Options.FaceLimit)), cancellationToken);
+            return new GeneratedModel(result.Glb, null, result.Triangles, $"Done: {result.Mode}, {result.Triangles:N0} triangles");
+        }
+        catch (ImageDecodeException e)
+        {
+            throw new GenerationFailedException(e.Message, e);
+        }
+    }
+}

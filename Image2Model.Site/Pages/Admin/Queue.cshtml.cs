@@ -1,0 +1,47 @@
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace Image2Model.Site.Pages.Admin;
+
+/// <summary>The work queue as admins see it: counts, what is running where, recent failures.</summary>
+public sealed class QueueModel(AppDbContext db, WorkQueue queue, ConversionRunner runner, GeneratorCatalog generators) : PageModel
+{
+    public sealed record Row(Guid Id, Guid BatchId, string FileName, string? Owner, ConversionState State, int Progress, string Message, string Generator, string? LeaseOwner, DateTime CreatedAt);
+
+    public Dictionary<ConversionState, int> Counts { get; private set; } = [];
+
+    public IReadOnlyList<Row> Active { get; private set; } = [];
+
+    public IReadOnlyList<Row> RecentFailures { get; private set; } = [];
+
+    public IReadOnlyList<IGenerator> Generators => generators.All;
+
+    public ConversionRunner Runner => runner;
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        Counts = await db.Conversions.GroupBy(c => c.State).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Key, x => x.Count, cancellationToken);
+        Active = await Rows(db.Conversions.Where(c => c.State == ConversionState.Pending || c.State == ConversionState.Running).OrderBy(c => c.CreatedAt), cancellationToken);
+        RecentFailures = await Rows(db.Conversions.Where(c => c.State == ConversionState.Failed).OrderByDescending(c => c.FinishedAt), cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostCancelAsync(Guid conversionId, CancellationToken cancellationToken)
+    {
+        if (await queue.CancelAsync(conversionId, cancellationToken))
+        {
+            runner.Abandon(conversionId);
+        }
+
+        return RedirectToPage();
+    }
+
+    private Task<List<Row>> Rows(IQueryable<Conversion> query, CancellationToken cancellationToken) =>
+        query.Take(100)
+            .Select(c => new Row(c.Id, c.BatchId, c.FileName, db.Users.Where(u => u.Id == c.OwnerId).Select(u => u.Email).FirstOrDefault(),
+                c.State, c.Progress, c.Message, c.Generator, c.LeaseOwner, c.CreatedAt))
+            .ToListAsync(cancellationToken);
+}

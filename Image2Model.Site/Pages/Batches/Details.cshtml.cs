@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Htmx;
+using Image2Model.Site.Accounts;
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Image2Model.Site.Uploads;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace Image2Model.Site.Pages.Batches;
+
+/// <summary>One upload's conversions. The same URL answers the status fragment to htmx polls.</summary>
+public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionRunner runner, GeneratorCatalog generators, Dispatcher dispatcher) : PageModel
+{
+    public const string RejectedKey = "Rejected";
+
+    public BatchView Batch { get; private set; } = null!;
+
+    public IReadOnlyList<RejectedFile> Rejected { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Response.Headers.Vary = "HX-Request";
+        if (await BatchView.LoadAsync(db, id, User, cancellationToken) is not { } batch)
+        {
+            return NotFound();
+        }
+
+        Batch = batch;
+        if (Request.IsHtmxNonBoosted())
+        {
+            return Partial("_BatchStatus", batch);
+        }
+
+        if (Request.IsHtmxBoosted())
+        {
+            // A boosted upload lands here after its redirect; make the address bar say so.
+            Response.Htmx(h => h.PushUrl(Request.Path));
+        }
+
+        Rejected = TempData[RejectedKey] is string json ? JsonSerializer.Deserialize<List<RejectedFile>>(json) ?? [] : [];
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCancelAsync(Guid id, Guid conversionId, CancellationToken cancellationToken)
+    {
+        if (await FindOwnedAsync(id, conversionId, cancellationToken) is not { } conversion)
+        {
+            return NotFound();
+        }
+
+        if (await queue.CancelAsync(conversionId, cancellationToken))
+        {
+            runner.Abandon(conversionId);
+            if (conversion.ResumeState is not null && generators.All.FirstOrDefault(g => g.Name == conversion.Generator) is { } generator)
+            {
+                await generator.CancelRemoteAsync(conversion.ResumeState, cancellationToken);
+            }
+        }
+
+        return await AfterChangeAsync(id, cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostRetryAsync(Guid id, Guid conversionId, CancellationToken cancellationToken)
+    {
+        if (await FindOwnedAsync(id, conversionId, cancellationToken) is null)
+        {
+            return NotFound();
+        }
+
+        if (await queue.RequeueAsync(conversionId, cancellationToken))
+        {
+            await dispatcher.NudgeAsync();
+        }
+
+        return await AfterChangeAsync(id, cancellationToken);
+    }
+
+    private async Task<Conversion?> FindOwnedAsync(Guid batchId, Guid conversionId, CancellationToken cancellationToken)
+    {
+        var conversion = await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == conversionId && c.BatchId == batchId, cancellationToken);
+        return conversion is not null && User.CanSee(conversion.OwnerId) ? conversion : null;
+    }
+
+    private async Task<IActionResult> AfterChangeAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (!Request.IsHtmx())
+        {
+            return RedirectToPage(new { id });
+        }
+
+        Response.Headers.Vary = "HX-Request";
+        return Partial("_BatchStatus", await BatchView.LoadAsync(db, id, User, cancellationToken));
+    }
+}

@@ -1,0 +1,66 @@
+using Image2Model.Site.Accounts;
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace Image2Model.Site.Pages.Models;
+
+/// <summary>One model: 3D preview, facts, download, delete, regenerate.</summary>
+public sealed class DetailsModel(AppDbContext db, WorkQueue queue, Dispatcher dispatcher, GeneratorCatalog generators) : PageModel
+{
+    public Conversion Conversion { get; private set; } = null!;
+
+    public string GeneratorName => generators.All.FirstOrDefault(g => g.Name == Conversion.Generator)?.DisplayName ?? Conversion.Generator;
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(id, cancellationToken) is not { } conversion)
+        {
+            return NotFound();
+        }
+
+        Conversion = conversion;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(id, cancellationToken) is not { } conversion)
+        {
+            return NotFound();
+        }
+
+        if (!conversion.IsFinal)
+        {
+            await queue.CancelAsync(id, cancellationToken);
+        }
+
+        // Blobs are left to housekeeping: another conversion may share them (content addressing).
+        await db.Conversions.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken);
+        await db.Batches.Where(b => b.Id == conversion.BatchId && !b.Conversions.Any()).ExecuteDeleteAsync(cancellationToken);
+        return RedirectToPage("/Models/Index");
+    }
+
+    public async Task<IActionResult> OnPostRegenerateAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(id, cancellationToken) is not { } conversion)
+        {
+            return NotFound();
+        }
+
+        if (await queue.RequeueAsync(id, cancellationToken))
+        {
+            await dispatcher.NudgeAsync();
+        }
+
+        return RedirectToPage("/Batches/Details", new { id = conversion.BatchId });
+    }
+
+    private async Task<Conversion?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var conversion = await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        return conversion is not null && User.CanSee(conversion.OwnerId) ? conversion : null;
+    }
+}

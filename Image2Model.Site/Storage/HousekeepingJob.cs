@@ -1,0 +1,44 @@
+using Image2Model.Site.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Image2Model.Site.Storage;
+
+/// <summary>
+/// Deletes blobs no conversion refers to, once they are older than the grace period (an upload
+/// writes its blobs before its transaction commits, so young orphans may be about to be used).
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class HousekeepingJob(AppDbContext db, BlobStore blobs, IOptions<StorageOptions> options, TimeProvider clock, ILogger<HousekeepingJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("housekeeping", "storage");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.OrphanGracePeriod;
+        var old = blobs.List().Where(b => b.WrittenAt < cutoff).Select(b => b.Key).ToList();
+        if (old.Count == 0)
+        {
+            return;
+        }
+
+        var referenced = new HashSet<string>();
+        await foreach (var c in db.Conversions.AsNoTracking()
+            .Select(c => new { c.OriginalBlob, c.ThumbnailBlob, c.ModelBlob, c.PreviewBlob })
+            .AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            referenced.Add(c.OriginalBlob);
+            referenced.UnionWith(new[] { c.ThumbnailBlob, c.ModelBlob, c.PreviewBlob }.OfType<string>());
+        }
+
+        var deleted = 0;
+        foreach (var key in old.Where(k => !referenced.Contains(k)))
+        {
+            blobs.Delete(key);
+            deleted++;
+        }
+
+        logger.LogInformation("Housekeeping deleted {Deleted} unreferenced blobs", deleted);
+    }
+}

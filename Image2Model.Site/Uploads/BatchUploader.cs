@@ -1,0 +1,115 @@
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Image2Model.Site.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Image2Model.Site.Uploads;
+
+public sealed record RejectedFile(string FileName, string Reason);
+
+/// <param name="Error">Set when the upload as a whole was refused (too many files, no files, unknown generator).</param>
+public sealed record UploadOutcome(Batch? Batch, IReadOnlyList<RejectedFile> Rejected, string? Error = null);
+
+/// <summary>
+/// Turns the files of one upload into a Batch of Pending conversions: every file is checked on
+/// its own, the good ones are stored as blobs, and the batch is committed in one transaction.
+/// </summary>
+public sealed class BatchUploader(
+    AppDbContext db,
+    BlobStore blobs,
+    GeneratorCatalog generators,
+    Dispatcher dispatcher,
+    IOptions<UploadOptions> options,
+    TimeProvider clock,
+    ILogger<BatchUploader> logger)
+{
+    public async Task<UploadOutcome> UploadAsync(string ownerId, IReadOnlyList<IFormFile> files, string generatorName, GenerationOptions generation, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        if (files.Count == 0)
+        {
+            return new UploadOutcome(null, [], "Choose at least one photo to upload.");
+        }
+
+        if (files.Count > limits.MaxFiles)
+        {
+            return new UploadOutcome(null, [], $"You can upload at most {limits.MaxFiles} files at once; you chose {files.Count}.");
+        }
+
+        var generator = generators.Find(generatorName);
+        if (generator is null)
+        {
+            return new UploadOutcome(null, [], "That generator is not available.");
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var batch = new Batch { OwnerId = ownerId, CreatedAt = now };
+        var rejected = new List<RejectedFile>();
+        foreach (var file in files)
+        {
+            var name = DisplayName(file.FileName);
+            if (file.Length > limits.MaxFileBytes)
+            {
+                // Refused from its declared length, without reading it.
+                rejected.Add(new RejectedFile(name, $"The file is larger than the {limits.MaxFileBytes / (1024 * 1024)} MB limit."));
+                continue;
+            }
+
+            var content = await ReadAsync(file, cancellationToken);
+            var image = ImageInspector.Inspect(name, content, limits, out var reason);
+            if (image is null)
+            {
+                rejected.Add(new RejectedFile(name, reason));
+                continue;
+            }
+
+            batch.Conversions.Add(new Conversion
+            {
+                OwnerId = ownerId,
+                FileName = name,
+                OriginalBlob = await blobs.PutAsync(content, cancellationToken),
+                ThumbnailBlob = await blobs.PutAsync(image.Thumbnail, cancellationToken),
+                ContentType = image.ContentType,
+                OriginalSize = content.Length,
+                Width = image.Width,
+                Height = image.Height,
+                Generator = generator.Name,
+                FaceLimit = generation.FaceLimit,
+                Texture = generation.Texture,
+                Pbr = generation.Pbr,
+                Seed = generation.Seed,
+                CreatedAt = now,
+            });
+        }
+
+        logger.LogInformation("Upload of {FileCount} files: {Accepted} accepted, {Rejected} rejected", files.Count, batch.Conversions.Count, rejected.Count);
+        if (batch.Conversions.Count == 0)
+        {
+            return new UploadOutcome(null, rejected, "None of the files could be used.");
+        }
+
+        db.Batches.Add(batch);
+        await db.SaveChangesAsync(cancellationToken);
+        await dispatcher.NudgeAsync();
+        return new UploadOutcome(batch, rejected);
+    }
+
+    /// <summary>The name to show: no folders, no control characters, not absurdly long.</summary>
+    public static string DisplayName(string fileName)
+    {
+        var name = new string(Path.GetFileName(fileName.Replace('\\', '/')).Where(c => !char.IsControl(c)).ToArray()).Trim();
+        if (name.Length > 200)
+        {
+            name = name[..150] + "…" + name[^40..];
+        }
+
+        return name.Length == 0 ? "photo" : name;
+    }
+
+    private static async Task<byte[]> ReadAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream((int)file.Length);
+        await file.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+}

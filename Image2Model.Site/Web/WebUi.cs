@@ -1,0 +1,55 @@
+using Image2Model.Site.Accounts;
+using Image2Model.Site.Uploads;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Image2Model.Site.Web;
+
+public static class WebUi
+{
+    public static IHostApplicationBuilder AddWebUi(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var uploads = builder.Configuration.GetSection(UploadOptions.Section).Get<UploadOptions>() ?? new();
+        services.Configure<RouteOptions>(o => o.LowercaseUrls = true);
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.AuthorizeFolder("/Admin", AccountsRegistration.AdminPolicy);
+            o.Conventions.AddPageApplicationModelConvention("/Upload/Index", page =>
+            {
+                // Only the upload page may receive a large body: every file at its limit.
+                page.Filters.Add(new RequestSizeLimitAttribute(uploads.MaxRequestBytes));
+                page.Filters.Add(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = uploads.MaxRequestBytes });
+                page.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.Uploads));
+            });
+            foreach (var page in new[] { "/Account/Login", "/Account/Register" })
+            {
+                o.Conventions.AddPageApplicationModelConvention(page, m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.Accounts)));
+            }
+        });
+        // htmx sends the token in this header (see _Layout's hx-headers); forms send the hidden field.
+        services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
+        services.AddSiteRateLimits(builder.Configuration);
+        services.AddProblemDetails();
+        return builder;
+    }
+
+    public static WebApplication UseWebUi(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error");
+            app.UseHsts();
+        }
+
+        app.UseStatusCodePagesWithReExecute("/error", "?code={0}");
+        app.UseSecurityHeaders();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapRazorPages();
+        return app;
+    }
+}

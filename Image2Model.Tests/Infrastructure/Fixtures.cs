@@ -1,0 +1,12 @@
+namespace Image2Model.Tests.Infrastructure;
+
+/// <summary>The real test images in ../shared/fixtures/images, copied beside the test assembly.</summary>
+public static class Fixtures
+{
+    public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", name);
+
+    public static byte[] Read(string name) => System.IO.File.ReadAllBytes(PathOf(name));
+
+    public static FileField File(string name) =>
+        new(name, Read(name), name.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? "image/png" : "image/jpeg");
+}

@@ -1,0 +1,31 @@
+using Image2Model.Site.Conversions;
+using Microsoft.EntityFrameworkCore;
+
+namespace Image2Model.Tests.Infrastructure;
+
+public static class Waiting
+{
+    /// <summary>Polls the database until every conversion of the batch is final; fails the test after <paramref name="timeout"/>.</summary>
+    public static async Task<List<Conversion>> ForBatchAsync(SiteFactory factory, Guid batchId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            await using var db = factory.CreateDbContext();
+            var conversions = await db.Conversions.AsNoTracking().Where(c => c.BatchId == batchId).ToListAsync();
+            if (conversions.Count > 0 && conversions.All(c => c.IsFinal))
+            {
+                return conversions;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Batch not finished in time: {string.Join(", ", conversions.Select(c => $"{c.FileName}={c.State}"))}");
+            await Task.Delay(100);
+        }
+    }
+
+    public static Guid BatchIdFrom(HttpResponseMessage redirect)
+    {
+        var location = redirect.Headers.Location?.ToString() ?? throw new InvalidOperationException($"No redirect: {(int)redirect.StatusCode}");
+        return Guid.Parse(location.Split('/').Last());
+    }
+}

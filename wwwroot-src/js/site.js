@@ -1,0 +1,57 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Upload progress: htmx reports XHR upload progress on the form that made the request.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest && event.target.closest("form");
+    var bar = form && form.querySelector(".upload-progress");
+    if (!bar || !event.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    var label = form.querySelector(".upload-progress-label");
+    if (label) {
+      label.hidden = false;
+      label.textContent = bar.value < 100 ? "Uploading… " + bar.value + "%" : "Checking your photos…";
+    }
+  });
+
+  // Face limit: the number box only matters when "Custom" is picked.
+  function syncFaceLimit(root) {
+    root.querySelectorAll("[data-face-preset]").forEach(function (select) {
+      var custom = document.getElementById(select.getAttribute("data-face-preset"));
+      if (!custom || select.dataset.enhanced) return;
+      select.dataset.enhanced = "1";
+      var update = function () {
+        custom.closest(".field").hidden = select.value !== "custom";
+      };
+      select.addEventListener("change", update);
+      update();
+    });
+  }
+
+  // Show the list of chosen files before uploading.
+  function listChosenFiles(root) {
+    root.querySelectorAll("input[type=file][data-file-list]").forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("data-file-list"));
+      if (!list || input.dataset.enhanced) return;
+      input.dataset.enhanced = "1";
+      input.addEventListener("change", function () {
+        list.replaceChildren();
+        Array.prototype.forEach.call(input.files, function (file) {
+          var item = document.createElement("li");
+          item.textContent = file.name + " (" + (file.size / 1048576).toFixed(1) + " MB)";
+          list.appendChild(item);
+        });
+      });
+    });
+  }
+
+  function enhance(root) {
+    syncFaceLimit(root);
+    listChosenFiles(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (event) { enhance(event.target); });
+})();
