@@ -21,9 +21,10 @@ internal static class RemoteHttpRegistration
         var client = builder.Services.AddHttpClient(name);
         client.AddStandardResilienceHandler()
             .Configure(ApplyDefaults)
-            .Configure(builder.Configuration.GetSection($"{sectionPath}:Http"))
-            .Configure(options =>
+            .Configure((options, services) =>
             {
+                // Bind rather than Configure(section): that one throws when the section is absent.
+                services.GetRequiredService<IConfiguration>().GetSection($"{sectionPath}:Http").Bind(options);
                 options.Retry.ShouldHandle = args => ValueTask.FromResult(
                     RemoteCall.ShouldRetry(args.Outcome, args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage(), reachedHeader));
                 options.CircuitBreaker.ShouldHandle = args => ValueTask.FromResult(RemoteCall.CountsAsFailure(args.Outcome));
@@ -45,15 +46,15 @@ internal static class RemoteHttpRegistration
         builder.Services.AddSingleton<RemoteFiles>();
         builder.Services.AddHttpClient(FileClient)
             .AddStandardResilienceHandler()
-            .Configure(options =>
+            .Configure((options, services) =>
             {
                 ApplyDefaults(options);
                 // Result files can be large; give each attempt longer than an API call.
                 options.AttemptTimeout.Timeout = TimeSpan.FromMinutes(2);
                 options.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(5);
                 options.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(4);
-            })
-            .Configure(builder.Configuration.GetSection("Generators:RemoteFiles:Http"));
+                services.GetRequiredService<IConfiguration>().GetSection("Generators:RemoteFiles:Http").Bind(options);
+            });
     }
 
     private static void ApplyDefaults(HttpStandardResilienceOptions options)
