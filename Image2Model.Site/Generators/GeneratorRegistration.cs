@@ -1,5 +1,7 @@
 using Image2Model.Site.Conversions;
+using Image2Model.Site.Generators.Fal;
 using Image2Model.Site.Generators.Local;
+using Image2Model.Site.Generators.Tripo;
 
 namespace Image2Model.Site.Generators;
 
@@ -9,6 +11,9 @@ public static class GeneratorRegistration
     public static IHostApplicationBuilder AddGenerators(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IGenerator, LocalGenerator>();
+        // Each remote generator is offered only when its key (FAL_KEY, TRIPO_API_KEY) is set.
+        builder.AddFalTripoGenerator();
+        builder.AddTripoGenerator();
         builder.Services.AddSingleton<GeneratorCatalog>();
         return builder;
     }

@@ -1,0 +1,23 @@
+using Image2Model.Site.Generators.Remote;
+
+namespace Image2Model.Site.Generators.Fal;
+
+/// <summary>Section <c>Generators:FalTripo</c>; the key comes from the <c>FAL_KEY</c> configuration value.</summary>
+public sealed class FalOptions : RemoteGeneratorOptions
+{
+    public const string Section = "Generators:FalTripo";
+
+    public Uri QueueUrl { get; set; } = new("https://queue.fal.run");
+
+    public Uri RestUrl { get; set; } = new("https://rest.fal.ai");
+
+    /// <summary>The FAL model id (owner/app/path).</summary>
+    public string ModelId { get; set; } = "tripo3d/tripo/v2.5/image-to-3d";
+
+    /// <summary>
+    /// Hosts (and their subdomains) the key may be sent to when FAL hands back status, result and
+    /// cancel URLs; the hosts of QueueUrl and RestUrl are always allowed. Keeps a forged URL
+    /// from receiving the key.
+    /// </summary>
+    public string[] TrustedHosts { get; set; } = ["fal.run", "fal.ai"];
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Image2Model.Site.Generators.Remote;
+
+/// <summary>A provider's answer, read in full (API answers are small).</summary>
+internal sealed record ApiReply(HttpStatusCode Status, HttpResponseHeaders Headers, string Body)
+{
+    public bool IsSuccess => (int)Status is >= 200 and < 300;
+
+    public bool IsTransient => Status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)Status >= 500;
+
+    public T Read<T>(string provider)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(Body, ApiCall.Json)
+                ?? throw new RemoteUnavailableException($"{provider} sent an empty answer.");
+        }
+        catch (JsonException ex)
+        {
+            throw new RemoteUnavailableException($"{provider} sent an answer this site cannot read.", ex);
+        }
+    }
+}
+
+internal static class ApiCall
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>
+    /// Sends through the client's resilience pipeline. Transport failures, timeouts and an open
+    /// circuit come back as <see cref="RemoteUnavailableException"/>; HTTP errors as a reply.
+    /// </summary>
+    public static async Task<ApiReply> SendAsync(this HttpClient client, HttpRequestMessage request, string provider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            return new ApiReply(response.StatusCode, response.Headers, body);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            throw new RemoteUnavailableException($"{provider} is failing repeatedly right now, so calls to it are paused for a moment; try again in a few minutes.", ex);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new RemoteUnavailableException($"{provider} could not be reached.", ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex);
+        }
+    }
+
+    public static HttpRequestMessage JsonRequest(HttpMethod method, Uri url, object? body = null) => new(method, url)
+    {
+        Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json),
+    };
+
+    /// <summary>Appends a path to a configured base URL that may itself have a path (/v2/openapi).</summary>
+    public static Uri Combine(Uri baseUrl, string path) => new($"{baseUrl.AbsoluteUri.TrimEnd('/')}/{path.TrimStart('/')}");
+
+    /// <summary>Retry-After of a reply, when the provider sent one.</summary>
+    public static TimeSpan? RetryAfter(this ApiReply reply)
+    {
+        var retryAfter = reply.Headers.RetryAfter;
+        if (retryAfter?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        return retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null;
+    }
+}

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Image2Model.Tests.Fakes;
+
+public enum FalOutcome
+{
+    Success,
+
+    /// <summary>COMPLETED, then the result call answers 422 content_policy_violation.</summary>
+    ContentPolicy,
+
+    /// <summary>COMPLETED with error/error_type, then the result call answers 500.</summary>
+    ModelError,
+}
+
+/// <summary>
+/// FAL's storage and queue API for tripo3d/tripo/v2.5/image-to-3d, as described in
+/// specs/tripo3d-providers.md sections 1–2. Queue and REST share this one host.
+/// Endpoints for scripted faults: initiate, upload, submit, status, result, cancel, file.
+/// </summary>
+public sealed class FakeFalServer : FakeServer
+{
+    public const string ModelId = "tripo3d/tripo/v2.5/image-to-3d";
+
+    private readonly ConcurrentDictionary<string, UploadedFile> _uploads = new();
+    private readonly ConcurrentDictionary<string, Job> _jobs = new();
+
+    public sealed record UploadedFile(string ContentType, byte[] Bytes);
+
+    public sealed class Job(string id, JsonObject input, byte[] glb)
+    {
+        public string Id { get; } = id;
+        public JsonObject Input { get; } = input;
+        public byte[] Glb { get; } = glb;
+        public int StatusPolls;
+        public bool Canceled;
+    }
+
+    /// <summary>Status polls answered IN_QUEUE (queue_position counting down) before IN_PROGRESS.</summary>
+    public int QueuePolls { get; set; } = 1;
+
+    /// <summary>Status polls answered IN_PROGRESS (with log lines) before COMPLETED.</summary>
+    public int RunningPolls { get; set; } = 2;
+
+    /// <summary>While true, jobs that reached IN_PROGRESS stay there.</summary>
+    public bool HoldInProgress { get; set; }
+
+    /// <summary>Jobs never leave the queue.</summary>
+    public bool SlowQueue { get; set; }
+
+    public FalOutcome Outcome { get; set; } = FalOutcome.Success;
+
+    /// <summary>The result names files that answer 404.</summary>
+    public bool ResultFilesMissing { get; set; }
+
+    public int Triangles { get; set; } = 12;
+
+    public IReadOnlyDictionary<string, Job> Jobs => _jobs;
+
+    public IReadOnlyDictionary<string, UploadedFile> Uploads => _uploads;
+
+    public static byte[] PreviewBytes { get; } = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4];
+
+    public static async Task<FakeFalServer> StartNewAsync()
+    {
+        var server = new FakeFalServer();
+        await server.StartAsync();
+        return server;
+    }
+
+    protected override string ExpectedAuthorization => $"Key {Key}";
+
+    protected override IResult Unauthorized() => Results.Json(new { detail = "Invalid API key" }, statusCode: 401);
+
+    protected override void Stamp(HttpContext context) => context.Response.Headers["x-fal-request-id"] = Guid.NewGuid().ToString();
+
+    protected override void Map(WebApplication app)
+    {
+        app.MapPost("/storage/upload/initiate", Endpoint("initiate", api: true, async context =>
+        {
+            if (context.Request.Query["storage_type"] != "fal-cdn-v3")
+            {
+                return Results.Json(new { detail = "storage_type must be fal-cdn-v3" }, statusCode: 422);
+            }
+
+            var body = JsonNode.Parse(BodyOf(context))!.AsObject();
+            var token = Guid.NewGuid().ToString("N");
+            _uploads[token] = new UploadedFile((string?)body["content_type"] ?? "", []);
+            await Task.CompletedTask;
+            return Results.Json(new
+            {
+                upload_url = new Uri(Root, $"/cdn-upload/{token}?signature=abc").ToString(),
+                file_url = new Uri(Root, $"/cdn/{token}/{(string?)body["file_name"]}").ToString(),
+            });
+        }));
+
+        app.MapPut("/cdn-upload/{token}", Endpoint("upload", api: false, context =>
+        {
+            var token = (string)context.Request.RouteValues["token"]!;
+            if (!_uploads.ContainsKey(token))
+            {
+                return Task.FromResult(Results.StatusCode(403));
+            }
+
+            _uploads[token] = new UploadedFile(context.Request.ContentType ?? "", BodyOf(context));
+            return Task.FromResult(Results.Ok());
+        }));
+
+        app.MapPost($"/{ModelId}", Endpoint("submit", api: true, context =>
+        {
+            var input = JsonNode.Parse(BodyOf(context))!.AsObject();
+            var imageUrl = (string?)input["image_url"];
+            var token = imageUrl is null ? null : new Uri(imageUrl).Segments.ElementAtOrDefault(2)?.TrimEnd('/');
+            if (token is null || !_uploads.TryGetValue(token, out var upload) || upload.Bytes.Length == 0)
+            {
+                return Task.FromResult(Results.Json(
+                    new { detail = new[] { new { loc = new[] { "body", "image_url" }, msg = "Could not download the image", type = "file_download_error" } } },
+                    statusCode: 422));
+            }
+
+            var id = Guid.NewGuid().ToString();
+            _jobs[id] = new Job(id, input, TestGlb.Create(Triangles, id));
+            return Task.FromResult(Results.Json(new
+            {
+                request_id = id,
+                status = "IN_QUEUE",
+                queue_position = QueuePolls,
+                status_url = new Uri(Root, $"/tripo3d/tripo/requests/{id}/status").ToString(),
+                response_url = new Uri(Root, $"/tripo3d/tripo/requests/{id}").ToString(),
+                cancel_url = new Uri(Root, $"/tripo3d/tripo/requests/{id}/cancel").ToString(),
+            }));
+        }));
+
+        app.MapGet("/tripo3d/tripo/requests/{id}/status", Endpoint("status", api: true, context =>
+        {
+            if (!_jobs.TryGetValue((string)context.Request.RouteValues["id"]!, out var job))
+            {
+                return Task.FromResult(Results.Json(new { detail = "Request not found" }, statusCode: 404));
+            }
+
+            var poll = Interlocked.Increment(ref job.StatusPolls);
+            var logs = Enumerable.Range(1, Math.Clamp(poll - QueuePolls, 0, 10))
+                .Select(i => new { message = $"Generating mesh {Math.Min(100, i * 30)}%", level = "INFO", source = "user", timestamp = DateTimeOffset.UtcNow })
+                .ToArray();
+            if (SlowQueue || (poll <= QueuePolls && !job.Canceled))
+            {
+                return Task.FromResult(Results.Json(new { status = "IN_QUEUE", queue_position = Math.Max(0, QueuePolls - poll), response_url = "" }, statusCode: 202));
+            }
+
+            if (!job.Canceled && (HoldInProgress || poll <= QueuePolls + RunningPolls))
+            {
+                return Task.FromResult(Results.Json(new { status = "IN_PROGRESS", logs }, statusCode: 202));
+            }
+
+            object completed = job.Canceled
+                ? new { status = "COMPLETED", logs, error = "Request was cancelled", error_type = "request_cancelled" }
+                : Outcome == FalOutcome.ModelError
+                    ? new { status = "COMPLETED", logs, metrics = new { inference_time = 3.2 }, error = "Mesh generation failed: no object found in the image", error_type = "model_error" }
+                    : new { status = "COMPLETED", logs, metrics = new { inference_time = 3.2 } };
+            return Task.FromResult(Results.Json(completed, statusCode: 200));
+        }));
+
+        app.MapGet("/tripo3d/tripo/requests/{id}", Endpoint("result", api: true, context =>
+        {
+            if (!_jobs.TryGetValue((string)context.Request.RouteValues["id"]!, out var job))
+            {
+                return Task.FromResult(Results.Json(new { detail = "Request not found" }, statusCode: 404));
+            }
+
+            IResult result = job.Canceled ? Results.Json(new { detail = "Request was cancelled" }, statusCode: 400) : Outcome switch
+            {
+                FalOutcome.ContentPolicy => Results.Json(
+                    new { detail = new[] { new { loc = new[] { "body", "image_url" }, msg = "The image was flagged by the content checker.", type = "content_policy_violation" } } },
+                    statusCode: 422),
+                FalOutcome.ModelError => Results.Json(new { detail = "Internal model error" }, statusCode: 500),
+                _ => Results.Json(new
+                {
+                    model_mesh = new { url = new Uri(Root, $"/files/{job.Id}/model.glb").ToString(), content_type = "model/gltf-binary", file_name = "model.glb", file_size = job.Glb.Length },
+                    rendered_image = new { url = new Uri(Root, $"/files/{job.Id}/preview.png").ToString() },
+                    task_id = "tripo-" + job.Id,
+                }),
+            };
+            return Task.FromResult(result);
+        }));
+
+        app.MapPut("/tripo3d/tripo/requests/{id}/cancel", Endpoint("cancel", api: true, context =>
+        {
+            if (!_jobs.TryGetValue((string)context.Request.RouteValues["id"]!, out var job))
+            {
+                return Task.FromResult(Results.Json(new { status = "NOT_FOUND" }, statusCode: 404));
+            }
+
+            job.Canceled = true;
+            return Task.FromResult(Results.Json(new { status = "CANCELLATION_REQUESTED" }, statusCode: 202));
+        }));
+
+        app.MapGet("/files/{id}/{file}", Endpoint("file", api: false, context =>
+        {
+            var id = (string)context.Request.RouteValues["id"]!;
+            var file = (string)context.Request.RouteValues["file"]!;
+            if (ResultFilesMissing || !_jobs.TryGetValue(id, out var job))
+            {
+                return Task.FromResult(Results.NotFound());
+            }
+
+            return Task.FromResult(file == "model.glb"
+                ? Results.Bytes(job.Glb, "model/gltf-binary")
+                : Results.Bytes(PreviewBytes, "image/png"));
+        }));
+    }
+
+    public int SubmitCount => RequestsTo("submit").Count(r => r.Method == "POST");
+
+    public static JsonElement Parse(RecordedRequest request) => JsonDocument.Parse(request.Body).RootElement;
+}

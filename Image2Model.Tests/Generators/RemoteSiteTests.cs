@@ -1,0 +1,138 @@
+using AngleSharp.Html.Dom;
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Storage;
+using Image2Model.Tests.Fakes;
+using Image2Model.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Image2Model.Tests.Generators;
+
+/// <summary>The fal-tripo generator inside the whole site: dispatcher, runner, database, batch page.</summary>
+public sealed class RemoteSiteTests : IAsyncLifetime
+{
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("image2model-remote-").FullName;
+    private FakeFalServer _fal = null!;
+
+    public async Task InitializeAsync() => _fal = await FakeFalServer.StartNewAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _fal.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>A site whose database is a SQLite file in <see cref="_dataDirectory"/>, so a second site can open it after the first stopped.</summary>
+    private SiteFactory Site(bool onFile = true)
+    {
+        var site = new SiteFactory();
+        if (onFile)
+        {
+            site.Settings["ConnectionStrings:Default"] = $"Data Source={Path.Combine(_dataDirectory, "image2model.db")}";
+            site.Settings["Storage:DataDirectory"] = _dataDirectory;
+        }
+
+        site.Settings["Conversions:ShutdownGracePeriod"] = "00:00:00.500";
+        foreach (var (key, value) in RemoteGeneratorHost.FastSettings("Generators:FalTripo"))
+        {
+            site.Settings[key] = value;
+        }
+
+        site.Settings["FAL_KEY"] = FakeServer.Key;
+        site.Settings["Generators:FalTripo:QueueUrl"] = _fal.Root.ToString();
+        site.Settings["Generators:FalTripo:RestUrl"] = _fal.Root.ToString();
+        site.Settings["Generators:FalTripo:Deadline"] = "00:01:00";
+        return site;
+    }
+
+    private static readonly Dictionary<string, string> FalTripo = new() { ["Input.Generator"] = "fal-tripo" };
+
+    [Fact]
+    public async Task Site_restarted_while_fal_is_working_finishes_the_conversion_without_a_second_submit()
+    {
+        _fal.HoldInProgress = true;
+        Guid batchId;
+        using (var first = Site())
+        {
+            var client = await UserStories.SignedInUserAsync(first);
+            batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], FalTripo));
+            await UntilAsync(() => _fal.Jobs.Values.Any(j => j.StatusPolls > _fal.QueuePolls + 1), "FAL to report IN_PROGRESS");
+            await using var db = first.CreateDbContext();
+            var running = await db.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId);
+            Assert.Equal(ConversionState.Running, running.State);
+            Assert.Contains(_fal.Jobs.Keys.Single(), running.ResumeState);
+        }
+
+        _fal.HoldInProgress = false;
+        using var second = Site();
+        _ = second.Services; // starts the host: its dispatcher picks the conversion up again
+
+        var conversion = Assert.Single(await Waiting.ForBatchAsync(second, batchId));
+
+        Assert.Equal(ConversionState.Succeeded, conversion.State);
+        Assert.Equal(1, _fal.SubmitCount);
+        var glb = await second.Services.GetRequiredService<BlobStore>().ReadAllAsync(conversion.ModelBlob!);
+        Assert.Equal(_fal.Jobs.Values.Single().Glb, glb);
+        Assert.Equal(12, conversion.Triangles);
+        Assert.NotNull(conversion.PreviewBlob);
+    }
+
+    [Fact]
+    public async Task User_cancels_a_running_fal_conversion_from_the_batch_page()
+    {
+        _fal.HoldInProgress = true;
+        using var site = Site();
+        var client = await UserStories.SignedInUserAsync(site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], FalTripo));
+        await UntilAsync(() => _fal.Jobs.Values.Any(j => j.StatusPolls > _fal.QueuePolls), "FAL to have the job");
+        await using (var db = site.CreateDbContext())
+        {
+            await UntilAsync(() => db.Conversions.AsNoTracking().Any(c => c.BatchId == batchId && c.ResumeState != null), "the request id to be saved");
+        }
+
+        var page = await client.GetPageAsync($"/batches/{batchId}");
+        var canceled = await client.FollowAsync(await client.SubmitAsync(page.QuerySelector<IHtmlFormElement>("form[action$='handler=cancel']")!));
+
+        Assert.Equal("Canceled", canceled.QuerySelector(".conversion .badge")!.TextContent);
+        var cancel = Assert.Single(_fal.RequestsTo("cancel"));
+        Assert.Equal("PUT", cancel.Method);
+        Assert.Contains(_fal.Jobs.Keys.Single(), cancel.Path);
+        Assert.Equal(1, _fal.SubmitCount);
+        await Task.Delay(300);
+        await using var after = site.CreateDbContext();
+        Assert.Equal(ConversionState.Canceled, (await after.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId)).State);
+    }
+
+    [Fact]
+    public async Task Upload_form_offers_fal_tripo_only_when_its_key_is_set()
+    {
+        using var configured = Site(onFile: false);
+        using var unconfigured = Site(onFile: false);
+        unconfigured.Settings["FAL_KEY"] = "";
+
+        var withKey = await (await UserStories.SignedInUserAsync(configured)).GetPageAsync("/upload");
+        var withoutKey = await (await UserStories.SignedInUserAsync(unconfigured)).GetPageAsync("/upload");
+
+        Assert.NotNull(withKey.QuerySelector("input[name='Input.Generator'][value='fal-tripo']"));
+        Assert.Null(withoutKey.QuerySelector("input[name='Input.Generator'][value='fal-tripo']"));
+        Assert.Null(withKey.QuerySelector("input[name='Input.Generator'][value='tripo']"));
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(50);
+        }
+    }
+}
