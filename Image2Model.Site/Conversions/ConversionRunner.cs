@@ -21,6 +21,7 @@ public sealed class ConversionRunner(
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _accepting = true;
     private Task _heartbeat = Task.CompletedTask;
+    private Task? _stopped;
 
     private ConversionOptions Options => options.Value;
 
@@ -188,13 +189,17 @@ public sealed class ConversionRunner(
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Every caller (the host may call twice) waits for the same, single shutdown.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (!_accepting)
+        lock (_fillLock)
         {
-            return;
+            return _stopped ??= StopOnceAsync(cancellationToken);
         }
+    }
 
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
+    {
         _accepting = false;
         var all = Task.WhenAll(_running.Values.Select(r => r.Task));
         await Task.WhenAny(all, Task.Delay(Options.ShutdownGracePeriod, cancellationToken));

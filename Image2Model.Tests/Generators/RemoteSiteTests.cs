@@ -77,7 +77,7 @@ public sealed class RemoteSiteTests : IAsyncLifetime
 
         var conversion = Assert.Single(await Waiting.ForBatchAsync(second, batchId));
 
-        Assert.Equal(ConversionState.Succeeded, conversion.State);
+        Assert.True(conversion.State == ConversionState.Succeeded, conversion.Message);
         Assert.Equal(1, _fal.SubmitCount);
         var glb = await second.Services.GetRequiredService<BlobStore>().ReadAllAsync(conversion.ModelBlob!);
         Assert.Equal(_fal.Jobs.Values.Single().Glb, glb);
