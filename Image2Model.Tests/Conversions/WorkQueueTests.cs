@@ -1,25 +1,56 @@
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Microsoft.Data.Sqlite;
+using Image2Model.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace Image2Model.Tests.Conversions;
 
-/// <summary>The claiming contract, on a real SQLite database shared by several "nodes".</summary>
-public sealed class WorkQueueTests : IDisposable
+/// <summary>The claiming contract on SQLite (one node) — an in-memory database shared by several "nodes".</summary>
+public sealed class SqliteWorkQueueTests : WorkQueueTests, IDisposable
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     private readonly string _connectionString = $"Data Source=queue-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
     private readonly SqliteConnection _keepAlive;
-    private readonly MovableClock _clock = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
 
-    public WorkQueueTests()
+    public SqliteWorkQueueTests()
     {
         _keepAlive = new SqliteConnection(_connectionString);
         _keepAlive.Open();
-        using var db = NewDb();
-        db.Database.Migrate();
     }
+
+    protected override AppDbContext NewDb() => new SqliteDbContext(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite(_connectionString).Options);
+
+    public void Dispose() => _keepAlive.Dispose();
+}
+
+/// <summary>The same contract on PostgreSQL, the multi-node database.</summary>
+public sealed class PostgresWorkQueueTests : WorkQueueTests
+{
+    private string _connectionString = "";
+
+    public override async Task InitializeAsync()
+    {
+        _connectionString = await PostgresServer.CreateDatabaseAsync();
+        await base.InitializeAsync();
+    }
+
+    protected override AppDbContext NewDb() => new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(_connectionString).Options);
+}
+
+public abstract class WorkQueueTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private readonly MovableClock _clock = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+
+    protected abstract AppDbContext NewDb();
+
+    public virtual async Task InitializeAsync()
+    {
+        await using var db = NewDb();
+        await db.Database.MigrateAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Two_dispatchers_racing_over_the_same_rows_never_claim_one_conversion_twice()
@@ -67,7 +98,8 @@ public sealed class WorkQueueTests : IDisposable
         Assert.Equal("other-node", (await check.Conversions.SingleAsync()).LeaseOwner);
         // The crashed node, should it come back, can no longer write to the row.
         await queue.ReportAsync(first.Id, "crashed-node", 90, "late report", default);
-        Assert.NotEqual(90, (await NewDb().Conversions.SingleAsync()).Progress);
+        await using var after = NewDb();
+        Assert.NotEqual(90, (await after.Conversions.SingleAsync()).Progress);
     }
 
     [Fact]
@@ -154,10 +186,6 @@ public sealed class WorkQueueTests : IDisposable
         db.Batches.Add(batch);
         await db.SaveChangesAsync();
     }
-
-    private SqliteDbContext NewDb() => new(new DbContextOptionsBuilder<SqliteDbContext>().UseSqlite(_connectionString).Options);
-
-    public void Dispose() => _keepAlive.Dispose();
 
     private sealed class MovableClock(DateTimeOffset start) : TimeProvider
     {
