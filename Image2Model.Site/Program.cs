@@ -24,6 +24,11 @@ builder.AddWebUi();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
+if (args is ["create-admin", .. var rest])
+{
+    return await CreateAdminCommand.RunAsync(app.Services, rest, Console.In, Console.Out, Console.Error);
+}
+
 app.UseWebUi();
 app.MapDownloads();
 await app.RunAsync();
