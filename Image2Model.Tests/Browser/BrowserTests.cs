@@ -35,22 +35,30 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         // A marker that a full page load would wipe out: the upload must not reload the page.
         await page.EvaluateAsync("() => { window.__sameDocument = true; }");
         await page.SetInputFilesAsync("#files", Fixtures.PathOf("coffee.png"));
+        await Screenshot(page, "upload");
         await page.GetByRole(AriaRole.Button, new() { Name = "Upload and convert" }).ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/batches/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("1 of 1 finished", new() { Timeout = 30_000 });
         Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "The upload reloaded the whole page.");
         Assert.Null(await page.Locator("#batch-status").GetAttributeAsync("hx-trigger"));
+        await Screenshot(page, "batch");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "View model" }).ClickAsync();
         var viewer = page.Locator("model-viewer");
         await Assertions.Expect(viewer).ToHaveCountAsync(1);
         await page.WaitForFunctionAsync("() => document.querySelector('model-viewer').loaded === true", null, new() { Timeout = 30_000 });
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "image2model-model-page.png") });
+        await Screenshot(page, "model");
+        await page.GotoAsync("/models");
+        await Screenshot(page, "library");
 
         Assert.False(problems.Any(p => p.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)), string.Join("\n", problems));
         await context.CloseAsync();
     }
+
+    /// <summary>Pictures of the pages for people to look at; they assert nothing.</summary>
+    private static Task Screenshot(IPage page, string name) =>
+        page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "image2model-screenshots", $"{name}.png"), FullPage = true });
 
     [Fact]
     public async Task Without_javascript_the_upload_still_works_and_the_batch_page_refreshes_until_done()
