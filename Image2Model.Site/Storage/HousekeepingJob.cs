@@ -35,8 +35,12 @@ public sealed class HousekeepingJob(AppDbContext db, BlobStore blobs, IOptions<S
         var deleted = 0;
         foreach (var key in old.Where(k => !referenced.Contains(k)))
         {
-            blobs.Delete(key);
-            deleted++;
+            // Look again: an upload may have just stored the same bytes (which touches the file).
+            if (blobs.Exists(key) && blobs.Info(key).LastWriteTimeUtc < cutoff)
+            {
+                blobs.Delete(key);
+                deleted++;
+            }
         }
 
         logger.LogInformation("Housekeeping deleted {Deleted} unreferenced blobs", deleted);

@@ -120,6 +120,24 @@ public sealed class UploadPageTests(SiteFactory factory) : IClassFixture<SiteFac
     }
 
     [Fact]
+    public async Task Uploading_too_often_gets_429_with_retry_after_and_other_users_are_not_affected()
+    {
+        using var limited = new SiteFactory();
+        limited.Settings["RateLimits:UploadsPerMinute"] = "1";
+        var eager = await UserStories.SignedInUserAsync(limited);
+        var other = await UserStories.SignedInUserAsync(limited);
+
+        var first = await UserStories.UploadAsync(eager, [Fixtures.File("apple.png")]);
+        var second = await UserStories.UploadAsync(eager, [Fixtures.File("apple.png")]);
+        var someoneElse = await UserStories.UploadAsync(other, [Fixtures.File("apple.png")]);
+
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.True(second.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal(HttpStatusCode.Redirect, someoneElse.StatusCode);
+    }
+
+    [Fact]
     public async Task The_upload_form_offers_the_configured_generators()
     {
         var client = await UserStories.SignedInUserAsync(factory);
