@@ -22,15 +22,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         };
         var email = $"browser-{Guid.NewGuid():N}@example.com";
 
-        await page.GotoAsync("/account/register");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(UserStories.Password);
-        await page.GetByLabel("Repeat password").FillAsync(UserStories.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(UserStories.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/upload");
+        await SignUpAsync(page, email);
 
         // A marker that a full page load would wipe out: the upload must not reload the page.
         await page.EvaluateAsync("() => { window.__sameDocument = true; }");
@@ -56,6 +48,20 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await context.CloseAsync();
     }
 
+    /// <summary>Registers through the form, then signs in, landing on the upload page.</summary>
+    private static async Task SignUpAsync(IPage page, string email)
+    {
+        await page.GotoAsync("/account/register");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(UserStories.Password);
+        await page.GetByLabel("Repeat password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/upload");
+    }
+
     /// <summary>Pictures of the pages for people to look at; they assert nothing.</summary>
     private static Task Screenshot(IPage page, string name) =>
         page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "image2model-screenshots", $"{name}.png"), FullPage = true });
@@ -67,15 +73,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var page = await context.NewPageAsync();
         var email = $"nojs-{Guid.NewGuid():N}@example.com";
 
-        await page.GotoAsync("/account/register");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(UserStories.Password);
-        await page.GetByLabel("Repeat password").FillAsync(UserStories.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(UserStories.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/upload");
+        await SignUpAsync(page, email);
 
         await page.SetInputFilesAsync("#files", [Fixtures.PathOf("apple.png"), Fixtures.PathOf("horse.png")]);
         await page.GetByRole(AriaRole.Button, new() { Name = "Upload and convert" }).ClickAsync();
