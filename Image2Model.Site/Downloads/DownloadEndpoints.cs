@@ -18,6 +18,10 @@ public static class DownloadEndpoints
         var files = app.MapGroup("/files/{id:guid}").RequireAuthorization();
         files.MapGet("/model.glb", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
             ServeAsync(id, http, db, blobs, c => c.ModelBlob, "model/gltf-binary", c => DownloadName.For(c.FileName, ".glb"), ct));
+        files.MapGet("/model.stl", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
+            ExportAsync(id, http, db, blobs, ModelExport.ToStl, "model/stl", ".stl", ct));
+        files.MapGet("/model-obj.zip", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
+            ExportAsync(id, http, db, blobs, ModelExport.ToObjZip, "application/zip", ".obj.zip", ct));
         files.MapGet("/thumbnail.jpg", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
             ServeAsync(id, http, db, blobs, c => c.ThumbnailBlob, "image/jpeg", null, ct));
         files.MapGet("/preview", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
@@ -25,12 +29,33 @@ public static class DownloadEndpoints
         return app;
     }
 
+    /// <summary>A format converted from the stored GLB on request; small enough not to be worth storing.</summary>
+    private static async Task<IResult> ExportAsync(
+        Guid id, HttpContext http, AppDbContext db, BlobStore blobs, Func<byte[], byte[]> convert, string contentType, string extension, CancellationToken cancellationToken)
+    {
+        var conversion = await LoadVisibleAsync(id, http, db, cancellationToken);
+        if (conversion?.ModelBlob is not { } key || !blobs.Exists(key))
+        {
+            return Results.NotFound();
+        }
+
+        var converted = convert(await blobs.ReadAllAsync(key, cancellationToken));
+        http.Response.Headers.CacheControl = "private, max-age=3600";
+        return Results.File(converted, contentType, DownloadName.For(conversion.FileName, extension), entityTag: new EntityTagHeaderValue($"\"{key}{extension}\""));
+    }
+
+    private static async Task<Conversion?> LoadVisibleAsync(Guid id, HttpContext http, AppDbContext db, CancellationToken cancellationToken)
+    {
+        var conversion = await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        return conversion is not null && http.User.CanSee(conversion.OwnerId) ? conversion : null;
+    }
+
     private static async Task<IResult> ServeAsync(
         Guid id, HttpContext http, AppDbContext db, BlobStore blobs,
         Func<Conversion, string?> blobOf, string contentType, Func<Conversion, string>? downloadName, CancellationToken cancellationToken)
     {
-        var conversion = await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
-        if (conversion is null || !http.User.CanSee(conversion.OwnerId) || blobOf(conversion) is not { } key || !blobs.Exists(key))
+        var conversion = await LoadVisibleAsync(id, http, db, cancellationToken);
+        if (conversion is null || blobOf(conversion) is not { } key || !blobs.Exists(key))
         {
             return Results.NotFound();
         }
