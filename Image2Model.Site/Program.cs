@@ -1,4 +1,5 @@
 using Image2Model.Site.Accounts;
+using Image2Model.Site.Api;
 using Image2Model.Site.Cli;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
@@ -21,11 +22,13 @@ builder.AddGenerators();
 builder.AddConversions();
 builder.AddUploads();
 builder.AddWebUi();
+builder.AddApi();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
 app.UseWebUi();
 app.MapDownloads();
+app.MapApi();
 await app.RunAsync();
 return 0;
 
