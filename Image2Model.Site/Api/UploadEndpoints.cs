@@ -1,10 +1,10 @@
-using System.Text.Json.Serialization;
 using Image2Model.Site.Accounts;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Uploads;
 using Image2Model.Site.Web;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using FaceLimits = Image2Model.Site.Pages.Upload.IndexModel.UploadInput;
 
 namespace Image2Model.Site.Api;
@@ -17,7 +17,13 @@ public static class UploadEndpoints
         // Routing treats "/upload/" as "/upload", so one route serves both spellings.
         api.MapPost("/upload", UploadAsync)
             .RequireRateLimiting(RateLimits.Uploads)
-            .Accepts<UploadForm>("multipart/form-data")
+            // Described rather than declared with Accepts(), which would make routing refuse other
+            // content types with a bare 415 instead of this endpoint's JSON 400.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.RequestBody = UploadForm.Document;
+                return Task.CompletedTask;
+            })
             .Produces<UploadResponse>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status413PayloadTooLarge)
@@ -111,8 +117,37 @@ public static class UploadEndpoints
     }
 
     /// <summary>The multipart fields, for the OpenAPI document.</summary>
-    public sealed record UploadForm(
-        [property: JsonPropertyName("files")] IFormFileCollection Files,
-        [property: JsonPropertyName("face_limit")] int? FaceLimit,
-        [property: JsonPropertyName("generator")] string? Generator);
+    private static class UploadForm
+    {
+        public static OpenApiRequestBody Document => new()
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["multipart/form-data"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "files" },
+                        Properties = new Dictionary<string, IOpenApiSchema>
+                        {
+                            ["files"] = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Array,
+                                Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                                Description = "One part per JPEG or PNG photo.",
+                            },
+                            ["face_limit"] = new OpenApiSchema
+                            {
+                                Type = JsonSchemaType.Integer,
+                                Description = $"Triangles, {FaceLimits.MinFaces} to {FaceLimits.MaxFaces}; absent means Auto.",
+                            },
+                            ["generator"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = $"Default \"{GeneratorCatalog.DefaultName}\"." },
+                        },
+                    },
+                },
+            },
+        };
+    }
 }

@@ -19,10 +19,16 @@ public sealed class IndexModel(ApiTokens tokens) : PageModel
 
     public IReadOnlyList<ApiToken> Tokens { get; private set; } = [];
 
-    [TempData]
-    public string? NewSecret { get; set; }
+    /// <summary>The secret of the token just created, shown this once.</summary>
+    public string? NewSecret { get; private set; }
 
-    public Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => ShowAsync(cancellationToken);
+    private const string NewSecretKey = "NewApiToken";
+
+    public Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        NewSecret = TempData[NewSecretKey] as string;
+        return ShowAsync(cancellationToken);
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
@@ -31,28 +37,23 @@ public sealed class IndexModel(ApiTokens tokens) : PageModel
             return await ShowAsync(cancellationToken);
         }
 
-        NewSecret = (await tokens.CreateAsync(User.UserId(), Input.Name, cancellationToken)).Secret;
-        Input = new();
-        return await AfterChangeAsync(cancellationToken);
+        var secret = (await tokens.CreateAsync(User.UserId(), Input.Name, cancellationToken)).Secret;
+        if (!Request.IsHtmx())
+        {
+            TempData[NewSecretKey] = secret;
+            return RedirectToPage();
+        }
+
+        // A fresh, empty form next to the new token.
+        ModelState.Clear();
+        (NewSecret, Input) = (secret, new());
+        return await ShowAsync(cancellationToken);
     }
 
     public async Task<IActionResult> OnPostRevokeAsync(Guid tokenId, CancellationToken cancellationToken)
     {
         await tokens.RevokeAsync(User.UserId(), tokenId, cancellationToken);
-        return await AfterChangeAsync(cancellationToken);
-    }
-
-    private async Task<IActionResult> AfterChangeAsync(CancellationToken cancellationToken)
-    {
-        if (!Request.IsHtmx())
-        {
-            return RedirectToPage();
-        }
-
-        var result = await ShowAsync(cancellationToken);
-        // Shown in this fragment; it must not come back from TempData on the next page.
-        TempData.Remove(nameof(NewSecret));
-        return result;
+        return Request.IsHtmx() ? await ShowAsync(cancellationToken) : RedirectToPage();
     }
 
     private async Task<IActionResult> ShowAsync(CancellationToken cancellationToken)
