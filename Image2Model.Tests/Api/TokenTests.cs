@@ -84,6 +84,22 @@ public sealed class TokenTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Htmx_revoke_answers_the_fragment_without_the_token()
+    {
+        var user = await UserStories.SignedInUserAsync(factory);
+        var secret = await ApiStories.CreateTokenAsync(user, "to revoke");
+        var page = await user.GetPageAsync("/tokens");
+
+        var fragment = await user.SubmitAsync(page.QuerySelector<IHtmlFormElement>("#token-list form")!, configure: r => r.Headers.Add("HX-Request", "true"));
+
+        var html = await fragment.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, fragment.StatusCode);
+        Assert.StartsWith("<section id=\"api-tokens\"", html.Trim());
+        Assert.DoesNotContain("to revoke", html);
+        await ApiStories.DetailAsync(await ApiStories.Script(factory, secret).GetAsync($"/api/v1/download/{Guid.NewGuid()}/all"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Last_use_is_recorded()
     {
         var user = await UserStories.SignedInUserAsync(factory);
