@@ -1,4 +1,5 @@
 using Image2Model.Site.Accounts;
+using Image2Model.Site.Api;
 using Image2Model.Site.Cli;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
@@ -21,6 +22,7 @@ builder.AddGenerators();
 builder.AddConversions();
 builder.AddUploads();
 builder.AddWebUi();
+builder.AddApi();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
@@ -31,6 +33,7 @@ if (args is ["create-admin", .. var rest])
 
 app.UseWebUi();
 app.MapDownloads();
+app.MapApi();
 await app.RunAsync();
 return 0;
 

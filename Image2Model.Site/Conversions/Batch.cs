@@ -5,6 +5,12 @@ public sealed class Batch
 {
     public Guid Id { get; set; } = Guid.NewGuid();
 
+    /// <summary>
+    /// The random id API clients follow a batch by. The progress stream needs no sign-in, so this
+    /// id is its only secret and is kept apart from <see cref="Id"/>, which appears in page URLs.
+    /// </summary>
+    public Guid TaskId { get; set; } = Guid.NewGuid();
+
     public required string OwnerId { get; set; }
 
     public DateTime CreatedAt { get; set; }

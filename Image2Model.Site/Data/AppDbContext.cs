@@ -1,3 +1,4 @@
+using Image2Model.Site.Api;
 using Image2Model.Site.Conversions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -19,6 +20,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
 
     public DbSet<SiteSetting> SiteSettings => Set<SiteSetting>();
 
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -26,6 +29,7 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
         builder.Entity<Batch>(b =>
         {
             b.HasIndex(x => new { x.OwnerId, x.CreatedAt });
+            b.HasIndex(x => x.TaskId).IsUnique();
             b.HasMany(x => x.Conversions).WithOne(x => x.Batch).HasForeignKey(x => x.BatchId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -48,6 +52,16 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
         });
 
         builder.Entity<SiteSetting>().HasKey(x => x.Key);
+
+        builder.Entity<ApiToken>(t =>
+        {
+            t.HasIndex(x => x.Hash).IsUnique();
+            t.HasIndex(x => new { x.UserId, x.CreatedAt });
+            t.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            t.Property(x => x.Name).HasMaxLength(100);
+            t.Property(x => x.Hash).HasMaxLength(64);
+            t.Property(x => x.Prefix).HasMaxLength(16);
+        });
     }
 }
 

@@ -60,10 +60,19 @@ public static class DownloadEndpoints
             return Results.NotFound();
         }
 
+        return Blob(http, blobs, key, contentType, downloadName?.Invoke(conversion));
+    }
+
+    /// <summary>
+    /// Streams a stored blob with an ETag and range support. The caller has already decided that
+    /// this request may have it (owner, admin, or a signed link).
+    /// </summary>
+    public static IResult Blob(HttpContext http, BlobStore blobs, string key, string contentType, string? downloadName)
+    {
         var file = blobs.Info(key);
         http.Response.Headers.CacheControl = "private, max-age=3600";
         // Content-addressed: the blob key is a perfect ETag.
-        return Results.File(file.FullName, contentType, downloadName?.Invoke(conversion), file.LastWriteTimeUtc,
+        return Results.File(file.FullName, contentType, downloadName, file.LastWriteTimeUtc,
             new EntityTagHeaderValue($"\"{key}\""), enableRangeProcessing: true);
     }
 }

@@ -31,7 +31,16 @@ public static class RateLimits
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
                 context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                await context.HttpContext.Response.WriteAsync($"Too many requests. Please wait {Math.Ceiling(retryAfter.TotalSeconds)} seconds and try again.", cancellationToken);
+                var message = $"Too many requests. Please wait {Math.Ceiling(retryAfter.TotalSeconds)} seconds and try again.";
+                // API clients parse every error as {"detail": "..."}.
+                if (context.HttpContext.Request.Path.StartsWithSegments("/api"))
+                {
+                    await context.HttpContext.Response.WriteAsJsonAsync(new { detail = message }, cancellationToken);
+                }
+                else
+                {
+                    await context.HttpContext.Response.WriteAsync(message, cancellationToken);
+                }
             };
 
             // Only POSTs count: looking at a form is free, submitting it is not.

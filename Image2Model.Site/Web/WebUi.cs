@@ -46,6 +46,8 @@ public static class WebUi
         app.UseSecurityHeaders();
         app.UseStaticFiles();
         app.UseRouting();
+        // After routing, so each endpoint's own CORS policy applies (only the API has one); before authorization, so preflights need no token.
+        app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
