@@ -48,6 +48,28 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await context.CloseAsync();
     }
 
+    [Fact]
+    public async Task User_creates_an_api_token_sees_it_once_and_revokes_it_without_leaving_the_page()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        var page = await context.NewPageAsync();
+        await SignUpAsync(page, $"tokens-{Guid.NewGuid():N}@example.com");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "API tokens" }).ClickAsync();
+        await page.EvaluateAsync("() => { window.__sameDocument = true; }");
+        await page.GetByLabel("Name").FillAsync("laptop script");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create token" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("#new-token code")).ToContainTextAsync("i2m_");
+        await Screenshot(page, "tokens");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#token-list")).ToHaveCountAsync(0);
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "htmx should have swapped the list in place.");
+        await page.GotoAsync("/api-docs");
+        await Screenshot(page, "api-docs");
+        await context.CloseAsync();
+    }
+
     /// <summary>Registers through the form, then signs in, landing on the upload page.</summary>
     private static async Task SignUpAsync(IPage page, string email)
     {
