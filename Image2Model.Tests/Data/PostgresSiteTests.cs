@@ -1,6 +1,7 @@
 using System.Net;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
+using Image2Model.Tests.Api;
 using Image2Model.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -27,5 +28,22 @@ public sealed class PostgresSiteTests
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
         // Data Protection keys live in the database, so every node can read every cookie.
         Assert.NotEmpty(await db.DataProtectionKeys.ToListAsync());
+    }
+
+    [Fact]
+    public async Task Api_upload_on_postgres_streams_to_task_completed()
+    {
+        using var site = new SiteFactory();
+        site.Settings["Database:Provider"] = "Postgres";
+        site.Settings["ConnectionStrings:Default"] = await PostgresServer.CreateDatabaseAsync();
+        site.Settings["Api:StreamPollInterval"] = "00:00:00.200";
+        var script = await ApiStories.ScriptAsync(site);
+
+        var upload = await ApiStories.UploadAsync(script, "apple.png", "horse.png");
+        var stream = await ServerSentEvents.ReadToEndAsync(site.CreateClient(), $"/api/v1/status/tasks/{upload.GetProperty("task_id").GetString()}/stream");
+
+        var final = stream.Events[^1];
+        Assert.Equal("task_completed", final.Name);
+        Assert.Equal(2, final.Data.GetProperty("result").GetProperty("successful_files").GetInt32());
     }
 }
