@@ -74,10 +74,10 @@ public static class DownloadApiEndpoints
         var conversion = model.Conversion;
         return kind == DownloadLinks.Model
             ? Serve(http, blobs, conversion.ModelBlob, GlbType, model.Name)
-            : Serve(http, blobs, conversion.PreviewBlob, "image/png", null);
+            : Serve(http, blobs, conversion.PreviewBlob, null, null);
     }
 
-    private static IResult Serve(HttpContext http, BlobStore blobs, string? key, string contentType, string? downloadName) =>
+    private static IResult Serve(HttpContext http, BlobStore blobs, string? key, string? contentType, string? downloadName) =>
         key is not null && blobs.Exists(key)
             ? DownloadEndpoints.Blob(http, blobs, key, contentType, downloadName)
             : ApiResults.Error(StatusCodes.Status404NotFound, "File not found");

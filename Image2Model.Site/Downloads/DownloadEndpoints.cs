@@ -2,6 +2,7 @@ using Image2Model.Site.Accounts;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Image2Model.Site.Storage;
+using Image2Model.Site.Uploads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 
@@ -25,7 +26,7 @@ public static class DownloadEndpoints
         files.MapGet("/thumbnail.jpg", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
             ServeAsync(id, http, db, blobs, c => c.ThumbnailBlob, "image/jpeg", null, ct));
         files.MapGet("/preview", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
-            ServeAsync(id, http, db, blobs, c => c.PreviewBlob, "image/png", null, ct));
+            ServeAsync(id, http, db, blobs, c => c.PreviewBlob, null, null, ct));
         return app;
     }
 
@@ -52,7 +53,7 @@ public static class DownloadEndpoints
 
     private static async Task<IResult> ServeAsync(
         Guid id, HttpContext http, AppDbContext db, BlobStore blobs,
-        Func<Conversion, string?> blobOf, string contentType, Func<Conversion, string>? downloadName, CancellationToken cancellationToken)
+        Func<Conversion, string?> blobOf, string? contentType, Func<Conversion, string>? downloadName, CancellationToken cancellationToken)
     {
         var conversion = await LoadVisibleAsync(id, http, db, cancellationToken);
         if (conversion is null || blobOf(conversion) is not { } key || !blobs.Exists(key))
@@ -65,14 +66,27 @@ public static class DownloadEndpoints
 
     /// <summary>
     /// Streams a stored blob with an ETag and range support. The caller has already decided that
-    /// this request may have it (owner, admin, or a signed link).
+    /// this request may have it (owner, admin, or a signed link). A null content type means an
+    /// image whose type the provider chose: it is read from the file's first bytes.
     /// </summary>
-    public static IResult Blob(HttpContext http, BlobStore blobs, string key, string contentType, string? downloadName)
+    public static IResult Blob(HttpContext http, BlobStore blobs, string key, string? contentType, string? downloadName)
     {
         var file = blobs.Info(key);
+        contentType ??= ImageTypeOf(file);
         http.Response.Headers.CacheControl = "private, max-age=3600";
         // Content-addressed: the blob key is a perfect ETag.
         return Results.File(file.FullName, contentType, downloadName, file.LastWriteTimeUtc,
             new EntityTagHeaderValue($"\"{key}\""), enableRangeProcessing: true);
+    }
+
+    private static string ImageTypeOf(FileInfo file)
+    {
+        Span<byte> head = stackalloc byte[12];
+        using (var stream = file.OpenRead())
+        {
+            head = head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        }
+
+        return ImageInspector.SniffContentType(head) ?? "application/octet-stream";
     }
 }

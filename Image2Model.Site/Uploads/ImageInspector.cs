@@ -39,7 +39,7 @@ public static class ImageInspector
         }
 
         var contentType = SniffContentType(content);
-        if (contentType is null)
+        if (contentType is not ("image/jpeg" or "image/png"))
         {
             reason = "The file is not a JPEG or PNG image, whatever its name says.";
             return null;
@@ -73,9 +73,11 @@ public static class ImageInspector
         return new InspectedImage(contentType, width, height, Thumbnail(bitmap));
     }
 
+    /// <summary>The image type by magic bytes: JPEG and PNG (accepted uploads), WebP (provider previews).</summary>
     public static string? SniffContentType(ReadOnlySpan<byte> content) =>
         content.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
         : content.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
+        : content.Length >= 12 && content[..4].SequenceEqual("RIFF"u8) && content[8..12].SequenceEqual("WEBP"u8) ? "image/webp"
         : null;
 
     private static byte[] Thumbnail(SKBitmap bitmap)

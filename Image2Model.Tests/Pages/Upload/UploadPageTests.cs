@@ -42,6 +42,7 @@ public sealed class UploadPageTests(SiteFactory factory) : IClassFixture<SiteFac
             Fixtures.File("truncated.jpg"),
             new("half.jpg", HalfOfAJpeg(), "image/jpeg"),
             new("notes.png", "this is not a picture"u8.ToArray(), "image/png"),
+            new("webp-inside.png", WebP(), "image/png"),
             new("drawing.gif", Fixtures.Read("apple.png"), "image/gif"),
             new("bomb.png", PngClaiming(100_000, 100_000), "image/png"),
             new("huge.jpg", new byte[6 * 1024 * 1024], "image/jpeg"),
@@ -55,11 +56,12 @@ public sealed class UploadPageTests(SiteFactory factory) : IClassFixture<SiteFac
         Assert.Contains("damaged or incomplete", reasons["truncated.jpg"]);
         Assert.Contains("incomplete (the file was cut off)", reasons["half.jpg"]);
         Assert.Contains("not a JPEG or PNG image", reasons["notes.png"]);
+        Assert.Contains("not a JPEG or PNG image", reasons["webp-inside.png"]);
         Assert.Contains("Only JPEG and PNG", reasons["drawing.gif"]);
         Assert.Contains("100,000 × 100,000 pixels", reasons["bomb.png"]);
         Assert.Contains("larger than the 5 MB limit", reasons["huge.jpg"]);
         Assert.Contains("empty", reasons["empty.jpg"]);
-        Assert.Equal(7, reasons.Count);
+        Assert.Equal(8, reasons.Count);
         var accepted = page.QuerySelectorAll(".conversion .name").Select(e => e.TextContent).ToList();
         Assert.Equal(["apple.png"], accepted);
     }
@@ -147,6 +149,14 @@ public sealed class UploadPageTests(SiteFactory factory) : IClassFixture<SiteFac
         var generators = page.QuerySelectorAll<IHtmlInputElement>("input[name='Input.Generator']").Select(i => i.Value).ToList();
         Assert.Contains("local", generators);
         Assert.Equal("multipart/form-data", page.QuerySelector<IHtmlFormElement>("#upload-form")!.Enctype);
+    }
+
+    /// <summary>A real, decodable image, but a WebP: not a type we accept, whatever the name says.</summary>
+    private static byte[] WebP()
+    {
+        using var bitmap = SKBitmap.Decode(Fixtures.Read("apple.png"));
+        using var data = bitmap.Encode(SKEncodedImageFormat.Webp, 80);
+        return data.ToArray();
     }
 
     /// <summary>The first half of a real JPEG: a readable header, then the data stops.</summary>
