@@ -14,26 +14,34 @@ internal static class CutoutMesher
     /// <summary>Keeps rim points away from grid nodes so no triangle becomes a sliver.</summary>
     private const float MinCrossing = 0.1f;
 
+    private const double GridShare = 0.8;
+
     public static TriangleMesh Build(ShapeField field, int triangleBudget, float depthScale)
     {
-        var frontBudget = triangleBudget / 2;
+        // A fifth of the triangles refine the rim, where the silhouette is judged and the surface bends most.
+        var frontBudget = (int)(triangleBudget / 2 * GridShare);
         var spacing = FindSpacing(field, frontBudget);
         var mesh = Build(field, spacing, depthScale, out var rimEdges);
         var missing = triangleBudget / 2 * 2 - mesh.TriangleCount;
-        mesh.SplitEdges(rimEdges, missing / 2, (a, b) => OntoOutline(field, (a + b) * 0.5f));
+        mesh.SplitEdges(rimEdges, missing / 2, (a, b) => OntoOutline(field, a, b));
         return mesh;
     }
 
     /// <summary>Nudges a point on a rim chord back onto the outline (one Newton step on the distance).</summary>
-    private static Vector3 OntoOutline(ShapeField field, Vector3 p)
+    private static Vector3 OntoOutline(ShapeField field, Vector3 a, Vector3 b)
     {
         const float h = 0.5f;
+        var p = (a + b) * 0.5f;
         var d = field.SampleSignedDistance(p.X, p.Y);
         var gx = (field.SampleSignedDistance(p.X + h, p.Y) - field.SampleSignedDistance(p.X - h, p.Y)) / (2 * h);
         var gy = (field.SampleSignedDistance(p.X, p.Y + h) - field.SampleSignedDistance(p.X, p.Y - h)) / (2 * h);
         var g2 = gx * gx + gy * gy;
-        if (g2 < 0.25f || MathF.Abs(d) > 1f) return p with { Z = 0 };
-        return new Vector3(p.X - d * gx / g2, p.Y - d * gy / g2, 0);
+        // Move at most a quarter of the chord so the neighbouring triangles cannot fold over.
+        var limit = 0.25f * Vector3.Distance(a, b);
+        if (g2 < 0.25f || MathF.Abs(d) > 2f) return p with { Z = 0 };
+        var move = new Vector2(-d * gx / g2, -d * gy / g2);
+        if (move.Length() > limit) move *= limit / move.Length();
+        return new Vector3(p.X + move.X, p.Y + move.Y, 0);
     }
 
     private static double FindSpacing(ShapeField field, int frontBudget)
