@@ -44,9 +44,12 @@ internal static class CutoutMesher
         return new Vector3(p.X + move.X, p.Y + move.Y, 0);
     }
 
+    /// <summary>The grid spacing a budget will roughly give (a full cell holds two front triangles).</summary>
+    public static double EstimateSpacing(int area, int triangleBudget) => Math.Sqrt(area / Math.Max(1.0, triangleBudget / 2 * GridShare / 2.0));
+
     private static double FindSpacing(ShapeField field, int frontBudget)
     {
-        // A full cell holds two triangles; start from the area and bisect on the exact count.
+        // Start from the area and bisect on the exact count.
         var guess = Math.Sqrt(field.Area / Math.Max(1.0, frontBudget / 2.0));
         double lo = guess * 0.5, hi = guess * 2.5;
         while (Count(field, hi) > frontBudget) hi *= 2;
@@ -79,7 +82,7 @@ internal static class CutoutMesher
     private static Grid Layout(ShapeField field, double spacing)
     {
         // Nodes start outside the shape's box so the outermost nodes are always outside.
-        double minX = field.X0 + 3 - 0.5 * spacing, minY = field.Y0 + 3 - 0.5 * spacing;
+        double minX = field.BoxX0 - 0.5 * spacing, minY = field.BoxY0 - 0.5 * spacing;
         var nx = (int)Math.Ceiling((field.BoxWidth + spacing) / spacing) + 1;
         var ny = (int)Math.Ceiling((field.BoxHeight + spacing) / spacing) + 1;
         return new Grid(minX, minY, spacing, nx, ny);

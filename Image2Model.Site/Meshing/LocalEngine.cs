@@ -33,22 +33,25 @@ public static class LocalEngine
         ArgumentNullException.ThrowIfNull(options);
         var textureSide = Math.Clamp(options.MaxTextureSize, 16, 8192);
         var photo = ImageDecoding.Decode(image, Math.Max(textureSide, WorkingSide));
-        var working = photo.ScaledToFit(WorkingSide);
+        // Whole-pixel box downsampling keeps the working image exactly aligned with the photo.
+        var factor = Math.Max(1, (int)Math.Round((double)Math.Max(photo.Width, photo.Height) / WorkingSide));
+        var working = photo.Downsample(factor);
         var segmentation = Segmentation.Find(working);
 
         if (segmentation.Subject is { } subject)
         {
-            var field = ShapeField.Inflate(subject);
-            var faces = Budget(options.FaceLimit, AutoFaces(field));
+            var (area, perimeter) = ShapeField.Measure(subject);
+            var faces = Budget(options.FaceLimit, AutoFaces(area, perimeter));
+            var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces));
             var mesh = CutoutMesher.Build(field, faces, depthScale: 1f);
-            var texture = TextureBaker.Bake(photo, working.Width, working.Height, field, textureSide);
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide);
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut);
         }
         else
         {
             var faces = Budget(options.FaceLimit, 20_000);
             var mesh = ReliefMesher.Build(working, faces);
-            var texture = TextureBaker.Bake(photo, working.Width, working.Height, null, textureSide);
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide);
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief);
         }
     }
@@ -59,9 +62,9 @@ public static class LocalEngine
     /// More triangles for intricate outlines: the isoperimetric ratio is 1 for a disc and grows
     /// with every lobe, notch and hole.
     /// </summary>
-    internal static int AutoFaces(ShapeField field)
+    internal static int AutoFaces(int area, int perimeter)
     {
-        var ratio = field.Perimeter * field.Perimeter / (4 * Math.PI * Math.Max(1, field.Area));
+        var ratio = (double)perimeter * perimeter / (4 * Math.PI * Math.Max(1, area));
         var faces = 12_000 * Math.Sqrt(Math.Max(1, ratio));
         return (int)Math.Clamp(Math.Round(faces / 1000) * 1000, 10_000, 40_000);
     }

@@ -7,9 +7,7 @@ namespace Image2Model.Site.Meshing;
 /// </summary>
 internal sealed class ShapeField
 {
-    private const int Margin = 3;
-
-    private ShapeField(int x0, int y0, int width, int height, float[] signedDistance, float[] bulge, int area, int bboxW, int bboxH)
+    private ShapeField(int x0, int y0, int width, int height, float[] signedDistance, float[] bulge, int area, int boxX0, int boxY0, int boxW, int boxH)
     {
         X0 = x0;
         Y0 = y0;
@@ -18,9 +16,15 @@ internal sealed class ShapeField
         SignedDistance = signedDistance;
         Bulge = bulge;
         Area = area;
-        BoxWidth = bboxW;
-        BoxHeight = bboxH;
+        BoxX0 = boxX0;
+        BoxY0 = boxY0;
+        BoxWidth = boxW;
+        BoxHeight = boxH;
     }
+
+    /// <summary>The silhouette's bounding box (whole working pixels).</summary>
+    public int BoxX0 { get; }
+    public int BoxY0 { get; }
 
     public int X0 { get; }
     public int Y0 { get; }
@@ -35,10 +39,30 @@ internal sealed class ShapeField
     public int BoxWidth { get; }
     public int BoxHeight { get; }
 
-    /// <summary>Outline length in pixels, counted on pixel edges (an overestimate, fine for budgeting).</summary>
-    public double Perimeter { get; private set; }
+    /// <summary>Pixel count and outline length (counted on pixel edges; an overestimate, fine for budgeting).</summary>
+    public static (int Area, int Perimeter) Measure(Silhouette silhouette)
+    {
+        int w = silhouette.Width, h = silhouette.Height;
+        var mask = silhouette.Mask;
+        int area = 0, perimeter = 0;
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var v = mask[y * w + x];
+                area += v;
+                if (x > 0 && v != mask[y * w + x - 1]) perimeter++;
+                if (y > 0 && v != mask[(y - 1) * w + x]) perimeter++;
+            }
+        }
+        return (area, perimeter);
+    }
 
-    public static ShapeField Inflate(Silhouette silhouette)
+    /// <param name="closeGapsNarrowerThan">
+    /// Gaps and notches narrower than this (pixels) are closed first: a mesh whose grid is coarser
+    /// than a gap would otherwise bridge it here and there and leave a saw-toothed rim.
+    /// </param>
+    public static ShapeField Inflate(Silhouette silhouette, double closeGapsNarrowerThan = 0)
     {
         int sw = silhouette.Width, sh = silhouette.Height;
         var mask = silhouette.Mask;
@@ -55,10 +79,11 @@ internal sealed class ShapeField
                 if (y > maxY) maxY = y;
             }
         }
-        int x0 = minX - Margin, y0 = minY - Margin;
-        int w = maxX - minX + 1 + 2 * Margin, h = maxY - minY + 1 + 2 * Margin;
+        var radius = closeGapsNarrowerThan / 2;
+        var margin = 3 + (int)Math.Ceiling(radius);
+        int x0 = minX - margin, y0 = minY - margin;
+        int w = maxX - minX + 1 + 2 * margin, h = maxY - minY + 1 + 2 * margin;
         var local = new byte[w * h];
-        var perimeter = 0;
         for (var y = 0; y < h; y++)
         {
             var sy = y + y0;
@@ -70,15 +95,7 @@ internal sealed class ShapeField
                 local[y * w + x] = mask[sy * sw + sx];
             }
         }
-        for (var y = 1; y < h; y++)
-        {
-            for (var x = 1; x < w; x++)
-            {
-                var v = local[y * w + x];
-                if (v != local[y * w + x - 1]) perimeter++;
-                if (v != local[(y - 1) * w + x]) perimeter++;
-            }
-        }
+        if (radius >= 1) Close(local, w, h, (float)(radius * radius));
 
         var toOutside = DistanceTransform.SquaredDistanceTo(local, w, h, 0);
         var toInside = DistanceTransform.SquaredDistanceTo(local, w, h, 1);
@@ -105,10 +122,20 @@ internal sealed class ShapeField
         {
             balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
         }
-        return new ShapeField(x0, y0, w, h, signed, balls, area, maxX - minX + 1, maxY - minY + 1) { Perimeter = perimeter };
+        return new ShapeField(x0, y0, w, h, signed, balls, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
     }
 
-    public float SampleSignedDistance(double x, double y) => Sample(SignedDistance, x, y, -Margin);
+    /// <summary>Morphological closing with a disc of radius² <paramref name="r2"/>, exact through distance transforms.</summary>
+    private static void Close(byte[] mask, int w, int h, float r2)
+    {
+        var toInside = DistanceTransform.SquaredDistanceTo(mask, w, h, 1);
+        var dilated = new byte[mask.Length];
+        for (var i = 0; i < mask.Length; i++) dilated[i] = toInside[i] <= r2 ? (byte)1 : (byte)0;
+        var toOutside = DistanceTransform.SquaredDistanceTo(dilated, w, h, 0);
+        for (var i = 0; i < mask.Length; i++) mask[i] = toOutside[i] > r2 ? (byte)1 : (byte)0;
+    }
+
+    public float SampleSignedDistance(double x, double y) => Sample(SignedDistance, x, y, -3f);
 
     public float SampleBulge(double x, double y) => Sample(Bulge, x, y, 0f);
 

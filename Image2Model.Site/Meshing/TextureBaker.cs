@@ -18,26 +18,25 @@ internal static class TextureBaker
     private const float InsideMargin = 2f;
 
     /// <param name="photo">The decoded image (possibly larger than the working image).</param>
-    /// <param name="workingWidth">Working image width; the photo maps onto it by plain scaling.</param>
+    /// <param name="factor">Photo pixels per working pixel along each axis.</param>
     /// <param name="field">The shape; null for a relief, which uses the whole picture.</param>
-    public static BakedTexture Bake(RgbaImage photo, int workingWidth, int workingHeight, ShapeField? field, int maxSize)
+    public static BakedTexture Bake(RgbaImage photo, int factor, int workingWidth, int workingHeight, ShapeField? field, int maxSize)
     {
-        var sx = (double)photo.Width / workingWidth;
-        var sy = (double)photo.Height / workingHeight;
-        int px0 = 0, py0 = 0, pw = photo.Width, ph = photo.Height;
+        double sx = factor, sy = factor;
+        int px0 = 0, py0 = 0, pw = workingWidth * factor, ph = workingHeight * factor;
         if (field is not null)
         {
             const int margin = 2;
-            var wx0 = Math.Max(0, field.X0 + 3 - margin);
-            var wy0 = Math.Max(0, field.Y0 + 3 - margin);
-            var wx1 = Math.Min(workingWidth, field.X0 + 3 + field.BoxWidth + margin);
-            var wy1 = Math.Min(workingHeight, field.Y0 + 3 + field.BoxHeight + margin);
+            var wx0 = Math.Max(0, field.BoxX0 - margin);
+            var wy0 = Math.Max(0, field.BoxY0 - margin);
+            var wx1 = Math.Min(workingWidth, field.BoxX0 + field.BoxWidth + margin);
+            var wy1 = Math.Min(workingHeight, field.BoxY0 + field.BoxHeight + margin);
             px0 = (int)Math.Floor(wx0 * sx);
             py0 = (int)Math.Floor(wy0 * sy);
             pw = Math.Min(photo.Width, (int)Math.Ceiling(wx1 * sx)) - px0;
             ph = Math.Min(photo.Height, (int)Math.Ceiling(wy1 * sy)) - py0;
         }
-        var crop = field is null ? photo : photo.Crop(px0, py0, pw, ph);
+        var crop = pw == photo.Width && ph == photo.Height ? photo : photo.Crop(px0, py0, pw, ph);
         var texture = crop.ScaledToFit(Math.Max(16, maxSize));
         if (ReferenceEquals(texture, photo)) texture = photo.Crop(0, 0, photo.Width, photo.Height);
 
