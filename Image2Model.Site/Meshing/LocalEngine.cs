@@ -22,7 +22,7 @@ public static class LocalEngine
     public const string Relief = "relief";
 
     /// <summary>Segmentation and meshing work on an image this size; the texture uses the full decode.</summary>
-    internal const int WorkingSide = 768;
+    internal const int WorkingSide = 640;
 
     public const int MinFaces = 200;
     public const int MaxFaces = 500_000;

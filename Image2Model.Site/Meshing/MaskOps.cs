@@ -91,9 +91,7 @@ internal static class MaskOps
         return kept;
     }
 
-    public static void Erode(byte[] mask, int w, int h) => Filter3x3(mask, w, h, erode: true);
 
-    public static void Dilate(byte[] mask, int w, int h) => Filter3x3(mask, w, h, erode: false);
 
     /// <summary>Fills enclosed background pockets smaller than <paramref name="minArea"/> (speckle, not real holes).</summary>
     public static void FillHolesSmallerThan(byte[] mask, int w, int h, int minArea)
@@ -109,41 +107,57 @@ internal static class MaskOps
     /// <summary>3x3 opening: removes specks and thin spurs.</summary>
     public static void Open(byte[] mask, int w, int h)
     {
-        Filter3x3(mask, w, h, erode: true);
-        Filter3x3(mask, w, h, erode: false);
+        Erode(mask, w, h, 1);
+        Dilate(mask, w, h, 1);
     }
 
     /// <summary>3x3 closing: bridges one-pixel cracks.</summary>
     public static void Close(byte[] mask, int w, int h)
     {
-        Filter3x3(mask, w, h, erode: false);
-        Filter3x3(mask, w, h, erode: true);
+        Dilate(mask, w, h, 1);
+        Erode(mask, w, h, 1);
     }
 
-    private static void Filter3x3(byte[] mask, int w, int h, bool erode)
+    /// <summary>Erosion by a (2r+1)-pixel square; outside the image counts as background.</summary>
+    public static void Erode(byte[] mask, int w, int h, int radius) => SquareFilter(mask, w, h, radius, keep: 1);
+
+    /// <summary>Dilation by a (2r+1)-pixel square.</summary>
+    public static void Dilate(byte[] mask, int w, int h, int radius) => SquareFilter(mask, w, h, radius, keep: 0);
+
+    /// <summary>
+    /// A pixel keeps value <paramref name="keep"/> only if its whole square window has it; otherwise it
+    /// flips. Separable, with running counts, so the cost does not grow with the radius.
+    /// </summary>
+    private static void SquareFilter(byte[] mask, int w, int h, int radius, byte keep)
     {
-        var copy = (byte[])mask.Clone();
-        var target = erode ? (byte)0 : (byte)1;
+        // Pass 1: per row, does the horizontal window hold any pixel that is not "keep"?
+        var rows = new byte[mask.Length];
+        var outsideIsOther = keep == 1;
         Parallel.For(0, h, y =>
         {
+            var row = y * w;
+            var others = 0;
+            for (var x = -radius; x < radius; x++) others += Other(x, row);
             for (var x = 0; x < w; x++)
             {
-                var i = y * w + x;
-                if (copy[i] == target) continue;
-                var hit = false;
-                for (var dy = -1; dy <= 1 && !hit; dy++)
-                {
-                    var yy = y + dy;
-                    if (yy < 0 || yy >= h) { hit = erode; continue; }
-                    for (var dx = -1; dx <= 1; dx++)
-                    {
-                        var xx = x + dx;
-                        if (xx < 0 || xx >= w) { if (erode) hit = true; continue; }
-                        if (copy[yy * w + xx] == target) { hit = true; break; }
-                    }
-                }
-                if (hit) mask[i] = target;
+                others += Other(x + radius, row);
+                rows[row + x] = others > 0 ? (byte)1 : (byte)0;
+                others -= Other(x - radius, row);
             }
         });
+        Parallel.For(0, w, x =>
+        {
+            var others = 0;
+            for (var y = -radius; y < radius; y++) others += RowHit(y, x);
+            for (var y = 0; y < h; y++)
+            {
+                others += RowHit(y + radius, x);
+                mask[y * w + x] = others > 0 ? (byte)(1 - keep) : keep;
+                others -= RowHit(y - radius, x);
+            }
+        });
+
+        int Other(int x, int row) => x < 0 || x >= w ? (outsideIsOther ? 1 : 0) : mask[row + x] != keep ? 1 : 0;
+        int RowHit(int y, int x) => y < 0 || y >= h ? (outsideIsOther ? 1 : 0) : rows[y * w + x];
     }
 }

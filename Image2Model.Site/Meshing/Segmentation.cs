@@ -63,6 +63,7 @@ internal static class Segmentation
         // and how sharp a step the fill may cross; both follow the border's own noise.
         var colourTolerance = Math.Clamp(3.5 * model.Sigma + 14, 20, 70);
         var stepTolerance = Math.Clamp(3 * model.StepSigma + 10, 12, 60);
+        var stepTolerance2 = (int)(stepTolerance * stepTolerance);
 
         var backgroundLike = new byte[n];
         var strictlyBackground = new byte[n];
@@ -138,7 +139,7 @@ internal static class Segmentation
             void Visit(int from, int to)
             {
                 if (pocket[to] != 0 || strictlyBackground[to] == 0 || background[to] != 0) return;
-                if (Step(from, to) >= stepTolerance) return;
+                if (Step(from, to) >= stepTolerance2) return;
                 pocket[to] = 1;
                 queue[count++] = to;
             }
@@ -159,10 +160,11 @@ internal static class Segmentation
             queue[count++] = i;
         }
 
-        double Step(int a, int b)
+        // Squared colour step between neighbours, compared with the squared tolerance.
+        int Step(int a, int b)
         {
             int dr = smooth[a * 3] - smooth[b * 3], dg = smooth[a * 3 + 1] - smooth[b * 3 + 1], db = smooth[a * 3 + 2] - smooth[b * 3 + 2];
-            return Math.Sqrt(dr * dr + dg * dg + db * db);
+            return dr * dr + dg * dg + db * db;
         }
 
         void Grow(byte[] allowed, byte[] reached, int[] q, ref int end, int start)
@@ -180,7 +182,7 @@ internal static class Segmentation
             void Try(int from, int to, ref int e)
             {
                 if (reached[to] != 0 || allowed[to] == 0) return;
-                if (Step(from, to) >= stepTolerance) return;
+                if (Step(from, to) >= stepTolerance2) return;
                 reached[to] = 1;
                 q[e++] = to;
             }
@@ -198,11 +200,8 @@ internal static class Segmentation
         const int window = 4;
         var inner = (byte[])mask.Clone();
         var outer = (byte[])mask.Clone();
-        for (var k = 0; k < depth; k++)
-        {
-            MaskOps.Erode(inner, w, h);
-            MaskOps.Dilate(outer, w, h);
-        }
+        MaskOps.Erode(inner, w, h, depth);
+        MaskOps.Dilate(outer, w, h, depth);
         var px = image.Pixels;
         var refined = (byte[])mask.Clone();
         Parallel.For(0, h, y =>

@@ -24,8 +24,50 @@ public static class Program
                               $"peak working set {self.PeakWorkingSet64 / 1048576.0:F0} MiB, managed allocated {GC.GetTotalAllocatedBytes() / 1048576.0:F0} MiB");
             return 0;
         }
+        // "stages": median time of each pipeline stage on the 2 MP photo, to see where time goes.
+        if (args is ["stages", ..])
+        {
+            Stages.Run(Photos.Jpeg(args.Length > 1 && args[1] == "12" ? Photos.TwelveMegapixels : Photos.TwoMegapixels), args.Length > 1 && args[1] == "12" ? 50_000 : 10_000);
+            return 0;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
+    }
+}
+
+internal static class Stages
+{
+    public static void Run(byte[] jpeg, int faces)
+    {
+        var times = new Dictionary<string, List<double>>();
+        for (var run = 0; run < 40; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            void Lap(string stage)
+            {
+                if (!times.TryGetValue(stage, out var list)) times[stage] = list = [];
+                list.Add(watch.Elapsed.TotalMilliseconds);
+                watch.Restart();
+            }
+            var photo = ImageDecoding.Decode(jpeg, 2048); Lap("decode");
+            var factor = Math.Max(1, (int)Math.Round((double)Math.Max(photo.Width, photo.Height) / LocalEngine.WorkingSide));
+            var working = photo.Downsample(factor); Lap("downsample");
+            var subject = Segmentation.Find(working).Subject!; Lap("segment");
+            if (run == 0) Console.WriteLine($"working {working.Width}x{working.Height}, subject {ShapeField.Measure(subject).Area} px");
+            var (area, _) = ShapeField.Measure(subject);
+            var field = ShapeField.Inflate(subject, CutoutMesher.EstimateSpacing(area, faces)); Lap("inflate");
+            var mesh = CutoutMesher.Build(field, faces, 1f); Lap("mesh");
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, 2048); Lap("texture");
+            GlbWriter.Write(mesh, texture, 1f); Lap("glb");
+        }
+        var result = LocalEngine.Convert(jpeg, new EngineOptions(faces));
+        File.WriteAllBytes(Path.Combine(Path.GetTempPath(), $"bench-{faces}.glb"), result.Glb);
+        File.WriteAllBytes(Path.Combine(Path.GetTempPath(), $"bench-{faces}.jpg"), jpeg);
+        foreach (var (stage, list) in times)
+        {
+            list.Sort();
+            Console.WriteLine($"{stage,-12} median {list[list.Count / 2],7:F1} ms   min {list[0],7:F1} ms");
+        }
     }
 }
 
