@@ -41,7 +41,7 @@ internal sealed class BackgroundModel
     {
         var band = Math.Max(2, Math.Min(w, h) / 100);
         var samples = new List<int>();
-        var stride = Math.Max(1, (2 * (w + h) * band) / 12000);
+        var stride = Math.Max(1, (2 * (w + h) * band) / 4000);
         var k = 0;
         for (var y = 0; y < h; y++)
         {
@@ -69,10 +69,8 @@ internal sealed class BackgroundModel
         var inliers = m;
         for (var iteration = 0; iteration < 4; iteration++)
         {
-            for (var c = 0; c < 3; c++)
-            {
-                coefficients[c] = Solve(basis, samples, rgb, c, inlier);
-            }
+            var solved = Solve(basis, samples, rgb, inlier);
+            for (var c = 0; c < 3; c++) coefficients[c] = solved[c];
             for (var s = 0; s < m; s++)
             {
                 var i = samples[s];
@@ -139,23 +137,34 @@ internal sealed class BackgroundModel
         return list[list.Count / 2];
     }
 
-    /// <summary>Least squares through the normal equations (6x6, Gaussian elimination with pivoting).</summary>
-    private static double[] Solve(double[][] basis, List<int> samples, byte[] rgb, int channel, bool[] use)
+    /// <summary>
+    /// Least squares for the three channels at once: they share the normal matrix, so one 6x9
+    /// augmented system is eliminated (Gauss-Jordan with partial pivoting).
+    /// </summary>
+    private static double[][] Solve(double[][] basis, List<int> samples, byte[] rgb, bool[] use)
     {
         const int n = 6;
-        var a = new double[n, n + 1];
+        const int columns = n + 3;
+        var a = new double[n, columns];
         for (var s = 0; s < basis.Length; s++)
         {
             if (!use[s]) continue;
             var f = basis[s];
-            double value = rgb[samples[s] * 3 + channel];
+            var i0 = samples[s] * 3;
             for (var i = 0; i < n; i++)
             {
-                for (var j = 0; j < n; j++) a[i, j] += f[i] * f[j];
-                a[i, n] += f[i] * value;
+                var fi = f[i];
+                for (var j = i; j < n; j++) a[i, j] += fi * f[j];
+                a[i, n] += fi * rgb[i0];
+                a[i, n + 1] += fi * rgb[i0 + 1];
+                a[i, n + 2] += fi * rgb[i0 + 2];
             }
         }
-        for (var i = 0; i < n; i++) a[i, i] += 1e-6;
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < i; j++) a[i, j] = a[j, i];
+            a[i, i] += 1e-6;
+        }
         for (var col = 0; col < n; col++)
         {
             var pivot = col;
@@ -165,7 +174,7 @@ internal sealed class BackgroundModel
             }
             if (pivot != col)
             {
-                for (var j = 0; j <= n; j++) (a[col, j], a[pivot, j]) = (a[pivot, j], a[col, j]);
+                for (var j = 0; j < columns; j++) (a[col, j], a[pivot, j]) = (a[pivot, j], a[col, j]);
             }
             var d = a[col, col];
             if (Math.Abs(d) < 1e-12) continue;
@@ -174,11 +183,15 @@ internal sealed class BackgroundModel
                 if (r == col) continue;
                 var factor = a[r, col] / d;
                 if (factor == 0) continue;
-                for (var j = col; j <= n; j++) a[r, j] -= factor * a[col, j];
+                for (var j = col; j < columns; j++) a[r, j] -= factor * a[col, j];
             }
         }
-        var result = new double[n];
-        for (var i = 0; i < n; i++) result[i] = Math.Abs(a[i, i]) < 1e-12 ? 0 : a[i, n] / a[i, i];
+        var result = new double[3][];
+        for (var c = 0; c < 3; c++)
+        {
+            result[c] = new double[n];
+            for (var i = 0; i < n; i++) result[c][i] = Math.Abs(a[i, i]) < 1e-12 ? 0 : a[i, n + c] / a[i, i];
+        }
         return result;
     }
 }
