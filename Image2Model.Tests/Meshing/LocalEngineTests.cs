@@ -111,6 +111,58 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Ring_photographed_on_a_noisy_gradient_keeps_its_hole()
+    {
+        var photo = TestImages.Draw(400, 300, SKColors.White, c =>
+        {
+            using (var backdrop = new SKPaint())
+            {
+                backdrop.Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(400, 300), [new SKColor(235, 230, 220), new SKColor(170, 165, 160)], SKShaderTileMode.Clamp);
+                c.DrawRect(0, 0, 400, 300, backdrop);
+            }
+            using var ring = new SKPaint { Color = new SKColor(150, 60, 30), IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 36 };
+            c.DrawCircle(200, 150, 90, ring);
+        }, SKEncodedImageFormat.Jpeg);
+
+        var result = LocalEngine.Convert(photo, new EngineOptions(FaceLimit: 6_000));
+
+        Assert.Equal("cut-out", result.Mode);
+        var mesh = MeshFacts.Read(result.Glb);
+        mesh.AssertWatertightSolid();
+        Assert.Equal(0, mesh.EulerCharacteristic());
+    }
+
+    [Fact]
+    public void Forty_megapixel_photo_is_decoded_scaled_down_and_textured_within_the_size_limit()
+    {
+        var photo = TestImages.Draw(8000, 5000, new SKColor(230, 232, 235), c =>
+        {
+            using var paint = new SKPaint { Color = new SKColor(20, 120, 90), IsAntialias = true };
+            c.DrawOval(4000, 2500, 2600, 1800, paint);
+        }, SKEncodedImageFormat.Jpeg);
+
+        var result = LocalEngine.Convert(photo, new EngineOptions(FaceLimit: 20_000));
+
+        Assert.Equal("cut-out", result.Mode);
+        var mesh = MeshFacts.Read(result.Glb);
+        mesh.AssertWatertightSolid();
+        using var texture = SKBitmap.Decode(mesh.Model.LogicalImages[0].Content.Content.ToArray());
+        Assert.True(Math.Max(texture.Width, texture.Height) <= 2048);
+        Assert.True(Math.Abs(mesh.Size().X / mesh.Size().Y - 2600.0 / 1800) < 0.02, $"aspect {mesh.Size().X / mesh.Size().Y}");
+    }
+
+    [Fact]
+    public void Blank_picture_becomes_a_relief_tile()
+    {
+        var blank = TestImages.Draw(300, 200, new SKColor(120, 130, 140), _ => { });
+
+        var result = LocalEngine.Convert(blank, new EngineOptions(FaceLimit: 2_000));
+
+        Assert.Equal("relief", result.Mode);
+        MeshFacts.Read(result.Glb).AssertWatertightSolid();
+    }
+
+    [Fact]
     public void Photo_of_an_object_on_a_plain_backdrop_becomes_a_textured_cut_out_without_a_halo()
     {
         var backdrop = new SKColor(40, 200, 60);

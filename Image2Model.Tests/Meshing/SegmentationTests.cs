@@ -29,6 +29,28 @@ public sealed class SegmentationTests
         Assert.True(iou >= 0.95, $"IoU {iou:F3} < 0.95");
     }
 
+    [Theory]
+    [InlineData("rubber_duck.png")]
+    [InlineData("apple.png")]
+    public void Jpeg_artifacts_on_a_noisy_shadowed_backdrop_do_not_spoil_the_cut_out(string fixture)
+    {
+        var photo = TestImages.Decode(TestImages.Composite(fixture, TestImages.Backdrop.NoisyWithShadow, SkiaSharp.SKEncodedImageFormat.Jpeg));
+
+        var found = Segmentation.Find(photo);
+
+        Assert.NotNull(found.Subject);
+        var iou = TestImages.IoU(found.Subject.Mask, TestImages.AlphaMask(fixture).Mask);
+        Assert.True(iou >= 0.95, $"IoU {iou:F3} < 0.95");
+    }
+
+    [Fact]
+    public void Blank_picture_has_no_subject()
+    {
+        var blank = TestImages.Draw(300, 200, new SkiaSharp.SKColor(120, 130, 140), _ => { });
+
+        Assert.Null(Segmentation.Find(TestImages.Decode(blank)).Subject);
+    }
+
     [Fact]
     public void Busy_photo_has_no_clear_subject()
     {
