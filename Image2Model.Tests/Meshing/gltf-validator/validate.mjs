@@ -6,7 +6,7 @@ for (const file of process.argv.slice(2)) {
   const bytes = new Uint8Array(await readFile(file));
   const report = await validator.validateBytes(bytes, { maxIssues: 50 });
   const messages = report.issues.messages
-    .filter((m) => m.severity === 0)
+    .filter((m) => m.severity <= 1)
     .map((m) => `${m.code}: ${m.message} (${m.pointer ?? ''})`);
   console.log(JSON.stringify({
     file,
