@@ -27,7 +27,39 @@ public static class Program
         // "stages": median time of each pipeline stage on the 2 MP photo, to see where time goes.
         if (args is ["stages", ..])
         {
-            Stages.Run(Photos.Jpeg(args.Length > 1 && args[1] == "12" ? Photos.TwelveMegapixels : Photos.TwoMegapixels), args.Length > 1 && args[1] == "12" ? 50_000 : 10_000);
+            var input = args.Length > 1 && File.Exists(args[1]) ? File.ReadAllBytes(args[1])
+                : Photos.Jpeg(args.Length > 1 && args[1] == "12" ? Photos.TwelveMegapixels : Photos.TwoMegapixels);
+            Stages.Run(input, args.Length > 1 && args[1] == "12" ? 50_000 : 10_000);
+            return 0;
+        }
+        // "fixtures": how each shared fixture comes out (mode, triangles, median time of 10 runs).
+        if (args is ["fixtures", ..])
+        {
+            foreach (var file in Directory.GetFiles(Photos.FixtureDirectory()).Order())
+            {
+                var bytes = File.ReadAllBytes(file);
+                foreach (int? faces in new int?[] { null, 10_000 })
+                {
+                    try
+                    {
+                        var times = new List<double>();
+                        EngineResult? result = null;
+                        for (var run = 0; run < 10; run++)
+                        {
+                            var watch = Stopwatch.StartNew();
+                            result = LocalEngine.Convert(bytes, new EngineOptions(faces));
+                            times.Add(watch.Elapsed.TotalMilliseconds);
+                        }
+                        times.Sort();
+                        Console.WriteLine($"{Path.GetFileName(file),-16} faces {(faces?.ToString() ?? "auto"),-6} {result!.Mode,-8} {result.Triangles,7} triangles {times[5],7:F1} ms {result.Glb.Length / 1024,6} KiB");
+                    }
+                    catch (ImageDecodeException e)
+                    {
+                        Console.WriteLine($"{Path.GetFileName(file),-16} refused: {e.Message}");
+                        break;
+                    }
+                }
+            }
             return 0;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
@@ -79,7 +111,7 @@ public static class Photos
 
     public static byte[] Jpeg((int W, int H) size)
     {
-        var fixture = Path.Combine(FindFixtures(), "rubber_duck.png");
+        var fixture = Path.Combine(FixtureDirectory(), "rubber_duck.png");
         using var duck = SKImage.FromEncodedData(fixture);
         using var surface = SKSurface.Create(new SKImageInfo(size.W, size.H, SKColorType.Rgba8888, SKAlphaType.Premul));
         var canvas = surface.Canvas;
@@ -98,7 +130,7 @@ public static class Photos
         return data.ToArray();
     }
 
-    private static string FindFixtures()
+    public static string FixtureDirectory()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
