@@ -9,7 +9,7 @@ internal static class DistanceTransform
 {
     private const float Infinity = 1e20f;
 
-    /// <summary>Squared distance from every pixel to the nearest pixel where <paramref name="isFeature"/> is set.</summary>
+    /// <summary>Squared distance from every pixel to the nearest pixel whose mask value is <paramref name="featureValue"/>.</summary>
     public static float[] SquaredDistanceTo(ReadOnlySpan<byte> mask, int width, int height, byte featureValue)
     {
         var f = new float[width * height];

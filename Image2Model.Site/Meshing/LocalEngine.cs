@@ -34,7 +34,7 @@ public static class LocalEngine
         var textureSide = Math.Clamp(options.MaxTextureSize, 16, 8192);
         var photo = ImageDecoding.Decode(image, Math.Max(textureSide, WorkingSide));
         // Whole-pixel box downsampling keeps the working image exactly aligned with the photo.
-        var factor = Math.Max(1, (int)Math.Round((double)Math.Max(photo.Width, photo.Height) / WorkingSide));
+        var factor = Math.Clamp((int)Math.Round((double)Math.Max(photo.Width, photo.Height) / WorkingSide), 1, Math.Min(photo.Width, photo.Height));
         var working = photo.Downsample(factor);
         var segmentation = Segmentation.Find(working);
 

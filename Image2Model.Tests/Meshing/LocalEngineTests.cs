@@ -151,6 +151,26 @@ public sealed class LocalEngineTests
         Assert.True(Math.Abs(mesh.Size().X / mesh.Size().Y - 2600.0 / 1800) < 0.02, $"aspect {mesh.Size().X / mesh.Size().Y}");
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 5)]
+    [InlineData(2000, 3)]
+    [InlineData(3, 2000)]
+    [InlineData(4000, 2)]
+    public void Tiny_or_extreme_pictures_still_give_a_closed_model(int width, int height)
+    {
+        var picture = TestImages.Draw(width, height, new SKColor(200, 180, 90), c =>
+        {
+            using var paint = new SKPaint { Color = SKColors.Black };
+            c.DrawRect(width / 4f, height / 4f, width / 2f, height / 2f, paint);
+        });
+
+        var result = LocalEngine.Convert(picture, new EngineOptions(FaceLimit: 1_000));
+
+        Assert.InRange(result.Triangles, 900, 1_000);
+        MeshFacts.Read(result.Glb).AssertWatertightSolid();
+    }
+
     [Fact]
     public void Blank_picture_becomes_a_relief_tile()
     {
