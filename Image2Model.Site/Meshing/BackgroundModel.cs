@@ -23,7 +23,7 @@ internal sealed class BackgroundModel
     /// <summary>Robust spread of the border around the fitted surface (noise and texture).</summary>
     public double Sigma { get; }
 
-    /// <summary>Robust spread of colour steps between neighbouring border pixels.</summary>
+    /// <summary>Robust spread of colour steps across two pixels along the border.</summary>
     public double StepSigma { get; }
 
     /// <summary>Share of border pixels the surface explains.</summary>
@@ -95,15 +95,15 @@ internal sealed class BackgroundModel
 
         // Step noise along the border (its pixels run in sequence within each band row).
         var steps = new List<double>();
-        for (var x = 1; x < w; x += Math.Max(1, w / 1500))
+        for (var x = 2; x < w; x += Math.Max(1, w / 1500))
         {
-            steps.Add(StepNorm(rgb, x - 1, x));
-            steps.Add(StepNorm(rgb, (h - 1) * w + x - 1, (h - 1) * w + x));
+            steps.Add(StepNorm(rgb, x - 2, x));
+            steps.Add(StepNorm(rgb, (h - 1) * w + x - 2, (h - 1) * w + x));
         }
-        for (var y = 1; y < h; y += Math.Max(1, h / 1500))
+        for (var y = 2; y < h; y += Math.Max(1, h / 1500))
         {
-            steps.Add(StepNorm(rgb, (y - 1) * w, y * w));
-            steps.Add(StepNorm(rgb, (y - 1) * w + w - 1, y * w + w - 1));
+            steps.Add(StepNorm(rgb, (y - 2) * w, y * w));
+            steps.Add(StepNorm(rgb, (y - 2) * w + w - 1, y * w + w - 1));
         }
         var stepArray = steps.ToArray();
         var all = new bool[stepArray.Length];

@@ -24,15 +24,17 @@ internal sealed class EdgeStoppedFill(byte[] rgb, int width, int height, int max
             var p = _queue[head++];
             members?.Add(p);
             int x = p % width, y = p / width;
-            if (x > 0) Visit(p, p - 1);
-            if (x < width - 1) Visit(p, p + 1);
-            if (y > 0) Visit(p, p - width);
-            if (y < height - 1) Visit(p, p + width);
+            if (x > 0) Visit(p, p - 1, x > 1 ? p - 2 : p - 1);
+            if (x < width - 1) Visit(p, p + 1, x < width - 2 ? p + 2 : p + 1);
+            if (y > 0) Visit(p, p - width, y > 1 ? p - 2 * width : p - width);
+            if (y < height - 1) Visit(p, p + width, y < height - 2 ? p + 2 * width : p + width);
         }
 
-        void Visit(int from, int to)
+        // The step is measured from "from" to one pixel beyond "to": a blurred edge spreads over
+        // pixels, and a two-pixel span catches more of it than of the (smoothed) noise.
+        void Visit(int from, int to, int beyond)
         {
-            if (reached[to] != 0 || allowed[to] == 0 || Step(from, to) >= maxStepSquared) return;
+            if (reached[to] != 0 || allowed[to] == 0 || Step(from, beyond) >= maxStepSquared) return;
             reached[to] = 1;
             _queue[tail++] = to;
         }
