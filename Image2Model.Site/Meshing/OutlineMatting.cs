@@ -12,7 +12,11 @@ internal static class OutlineMatting
     /// pixel is re-decided by how far its colour lies from the nearby background towards the nearby
     /// object colour (a one-pixel matting step): half-way or more counts as object.
     /// </summary>
-    public static void Refine(byte[] mask, RgbaImage image)
+    /// <param name="background">
+    /// The background model, for pixels with no clear background nearby (a narrow slit between a
+    /// tail and a leg never fills, but it still shows background colour).
+    /// </param>
+    public static void Refine(byte[] mask, RgbaImage image, BackgroundModel background)
     {
         int w = image.Width, h = image.Height;
         const int depth = 3;
@@ -40,8 +44,10 @@ internal static class OutlineMatting
                         else if (outer[j] == 0) { br += px[j * 4]; bg += px[j * 4 + 1]; bb += px[j * 4 + 2]; bn++; }
                     }
                 }
-                if (fn == 0 || bn == 0) continue;
-                fr /= fn; fg /= fn; fb /= fn; br /= bn; bg /= bn; bb /= bn;
+                if (fn == 0) continue;
+                fr /= fn; fg /= fn; fb /= fn;
+                if (bn == 0) (br, bg, bb) = background.Predict(x, y);
+                else { br /= bn; bg /= bn; bb /= bn; }
                 double dr = fr - br, dg = fg - bg, db = fb - bb;
                 var contrast = dr * dr + dg * dg + db * db;
                 if (contrast < 900) continue;

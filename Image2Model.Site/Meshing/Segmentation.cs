@@ -114,9 +114,9 @@ internal static class Segmentation
 
         var mask = new byte[n];
         for (var i = 0; i < n; i++) mask[i] = background[i] == 0 ? (byte)1 : (byte)0;
+        // Opening drops specks; no closing, which would seal the slit between a tail and a leg.
         MaskOps.Open(mask, w, h);
-        MaskOps.Close(mask, w, h);
-        OutlineMatting.Refine(mask, image);
+        OutlineMatting.Refine(mask, image, model);
         MaskOps.FillHolesSmallerThan(mask, w, h, minHole);
         return mask;
     }
