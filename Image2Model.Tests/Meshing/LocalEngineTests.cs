@@ -172,6 +172,17 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Webp_photo_converts_like_any_other()
+    {
+        var webp = TestImages.Composite("apple.png", TestImages.Backdrop.Gradient, SKEncodedImageFormat.Webp);
+
+        var result = LocalEngine.Convert(webp, new EngineOptions(FaceLimit: 3_000));
+
+        Assert.Equal("cut-out", result.Mode);
+        MeshFacts.Read(result.Glb).AssertWatertightSolid();
+    }
+
+    [Fact]
     public void Blank_picture_becomes_a_relief_tile()
     {
         var blank = TestImages.Draw(300, 200, new SKColor(120, 130, 140), _ => { });
