@@ -53,6 +53,7 @@ internal static class CutoutMesher
         var guess = Math.Sqrt(field.Area / Math.Max(1.0, frontBudget / 2.0));
         double lo = guess * 0.5, hi = guess * 2.5;
         while (Count(field, hi) > frontBudget) hi *= 2;
+        while (lo > 0.05 && Count(field, lo) <= frontBudget) lo *= 0.5;
         var best = hi;
         var bestCount = Count(field, hi);
         for (var iteration = 0; iteration < 24; iteration++)
@@ -102,17 +103,73 @@ internal static class CutoutMesher
         return values;
     }
 
+    /// <summary>
+    /// Deep inside the shape the surface is nearly flat, so 2x2 blocks of cells whose nodes all lie
+    /// more than <see cref="CoarseDepth"/> cells from the outline become one coarse cell. The
+    /// budget then buys a finer grid, which lands where the surface bends: at the rim.
+    /// </summary>
+    private sealed class Blocks(Grid g, float[] phi)
+    {
+        private readonly int _bw = g.Nx / 2;
+        private readonly bool[] _coarse = Mark(g, phi);
+
+        public bool IsCoarse(int bi, int bj) => bi >= 0 && bj >= 0 && bi < _bw && bj < g.Ny / 2 && _coarse[bj * _bw + bi];
+
+        public bool CellIsCoarse(int i, int j) => IsCoarse(i >> 1, j >> 1);
+
+        /// <summary>Which block edges (top, right, bottom, left) border a fine neighbour and so need their midpoint.</summary>
+        public (bool Top, bool Right, bool Bottom, bool Left) Midpoints(int bi, int bj) =>
+            (!IsCoarse(bi, bj - 1), !IsCoarse(bi + 1, bj), !IsCoarse(bi, bj + 1), !IsCoarse(bi - 1, bj));
+
+        private static bool[] Mark(Grid g, float[] phi)
+        {
+            int bw = g.Nx / 2, bh = g.Ny / 2, stride = g.Nx + 1;
+            var coarse = new bool[bw * bh];
+            var depth = (float)(CoarseDepth * g.Spacing);
+            for (var bj = 0; bj < bh; bj++)
+            {
+                for (var bi = 0; bi < bw; bi++)
+                {
+                    var deep = true;
+                    for (var dj = 0; dj <= 2 && deep; dj++)
+                    {
+                        for (var di = 0; di <= 2; di++)
+                        {
+                            if (phi[(2 * bj + dj) * stride + 2 * bi + di] <= depth) { deep = false; break; }
+                        }
+                    }
+                    coarse[bj * bw + bi] = deep;
+                }
+            }
+            return coarse;
+        }
+    }
+
+    private const double CoarseDepth = 1.5;
+
     /// <summary>Front triangles the grid at this spacing would make.</summary>
     private static int Count(ShapeField field, double spacing)
     {
         var g = Layout(field, spacing);
         var phi = NodeValues(field, g);
+        var blocks = new Blocks(g, phi);
         var stride = g.Nx + 1;
         var total = 0;
+        for (var bj = 0; bj < g.Ny / 2; bj++)
+        {
+            for (var bi = 0; bi < g.Nx / 2; bi++)
+            {
+                if (!blocks.IsCoarse(bi, bj)) continue;
+                var (t, r, b, l) = blocks.Midpoints(bi, bj);
+                var extra = (t ? 1 : 0) + (r ? 1 : 0) + (b ? 1 : 0) + (l ? 1 : 0);
+                total += extra == 0 ? 2 : 4 + extra;
+            }
+        }
         for (var j = 0; j < g.Ny; j++)
         {
             for (var i = 0; i < g.Nx; i++)
             {
+                if (blocks.CellIsCoarse(i, j)) continue;
                 var k = j * stride + i;
                 float a = phi[k], b = phi[k + 1], c = phi[k + stride + 1], d = phi[k + stride];
                 var inside = (a > 0 ? 1 : 0) + (b > 0 ? 1 : 0) + (c > 0 ? 1 : 0) + (d > 0 ? 1 : 0);
@@ -149,10 +206,42 @@ internal static class CutoutMesher
         Span<bool> isCorner = stackalloc bool[6];
         Span<int> corner = stackalloc int[4];
         Span<bool> inside = stackalloc bool[4];
+        var blocks = new Blocks(g, phi);
+        Span<int> blockRing = stackalloc int[8];
+        for (var bj = 0; bj < g.Ny / 2; bj++)
+        {
+            for (var bi = 0; bi < g.Nx / 2; bi++)
+            {
+                if (!blocks.IsCoarse(bi, bj)) continue;
+                var (top, right, bottom, left) = blocks.Midpoints(bi, bj);
+                var k = 2 * bj * stride + 2 * bi;
+                // Clockwise on screen, like the fine cells' rings.
+                var n = 0;
+                blockRing[n++] = k;
+                if (top) blockRing[n++] = k + 1;
+                blockRing[n++] = k + 2;
+                if (right) blockRing[n++] = k + stride + 2;
+                blockRing[n++] = k + 2 * stride + 2;
+                if (bottom) blockRing[n++] = k + 2 * stride + 1;
+                blockRing[n++] = k + 2 * stride;
+                if (left) blockRing[n++] = k + stride;
+                if (n == 4)
+                {
+                    EmitNodes(blockRing[0], blockRing[1], blockRing[2]);
+                    EmitNodes(blockRing[0], blockRing[2], blockRing[3]);
+                    continue;
+                }
+                // Midpoints are collinear with corners: fan from the block's centre node instead.
+                var centre = k + stride + 1;
+                for (var t = 0; t < n; t++) EmitNodes(centre, blockRing[t], blockRing[(t + 1) % n]);
+            }
+        }
+
         for (var j = 0; j < g.Ny; j++)
         {
             for (var i = 0; i < g.Nx; i++)
             {
+                if (blocks.CellIsCoarse(i, j)) continue;
                 var k = j * stride + i;
                 corner[0] = k;
                 corner[1] = k + 1;
@@ -225,6 +314,14 @@ internal static class CutoutMesher
         {
             mesh.AddTriangle(fa, fc, fb);
             mesh.AddTriangle(ba, bb, bc);
+        }
+
+        void EmitNodes(int a, int b, int c)
+        {
+            var (fa, ba) = Node(a);
+            var (fb, bb) = Node(b);
+            var (fc, bc) = Node(c);
+            Emit(fa, fb, fc, ba, bb, bc);
         }
 
         (int Front, int Back) Node(int index)

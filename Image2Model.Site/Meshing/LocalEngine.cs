@@ -44,14 +44,14 @@ public static class LocalEngine
             var faces = Budget(options.FaceLimit, AutoFaces(area, perimeter));
             var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces));
             var mesh = CutoutMesher.Build(field, faces, depthScale: 1f);
-            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, subject, textureSide);
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide);
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut);
         }
         else
         {
             var faces = Budget(options.FaceLimit, 20_000);
             var mesh = ReliefMesher.Build(working, faces);
-            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, null, null, textureSide);
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide);
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief);
         }
     }

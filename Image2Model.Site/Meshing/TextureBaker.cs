@@ -20,11 +20,7 @@ internal static class TextureBaker
     /// <param name="photo">The decoded image (possibly larger than the working image).</param>
     /// <param name="factor">Photo pixels per working pixel along each axis.</param>
     /// <param name="field">The shape; null for a relief, which uses the whole picture.</param>
-    /// <param name="subject">
-    /// The silhouette as found, before the mesher closed gaps too narrow for its grid: texels in
-    /// such a gap show background and must be bled over too.
-    /// </param>
-    public static BakedTexture Bake(RgbaImage photo, int factor, int workingWidth, int workingHeight, ShapeField? field, Silhouette? subject, int maxSize)
+    public static BakedTexture Bake(RgbaImage photo, int factor, int workingWidth, int workingHeight, ShapeField? field, int maxSize)
     {
         double sx = factor, sy = factor;
         int px0 = 0, py0 = 0, pw = workingWidth * factor, ph = workingHeight * factor;
@@ -48,10 +44,9 @@ internal static class TextureBaker
 
         int tw = texture.Width, th = texture.Height;
         var pixels = texture.Pixels;
-        if (field is not null && subject is not null)
+        if (field is not null)
         {
-            var inside = (byte[])subject.Mask.Clone();
-            MaskOps.Erode(inside, subject.Width, subject.Height, (int)InsideMargin);
+            // Gaps the mesher closed keep their photo content (a logo's white stripe stays white).
             var valid = new byte[tw * th];
             // Texel centre -> photo -> working coordinates; keep only texels well inside the outline.
             var stepX = (double)pw / tw / sx;
@@ -64,8 +59,7 @@ internal static class TextureBaker
                 {
                     var wx = ox + (x + 0.5) * stepX;
                     var i = y * tw + x;
-                    var found = inside[Math.Clamp((int)wy, 0, workingHeight - 1) * workingWidth + Math.Clamp((int)wx, 0, workingWidth - 1)];
-                    valid[i] = found != 0 && field.SampleSignedDistance(wx, wy) > InsideMargin && pixels[i * 4 + 3] > 200 ? (byte)1 : (byte)0;
+                    valid[i] = field.SampleSignedDistance(wx, wy) > InsideMargin && pixels[i * 4 + 3] > 200 ? (byte)1 : (byte)0;
                 }
             });
             PushPull.Fill(pixels, valid, tw, th);

@@ -89,7 +89,7 @@ internal static class Stages
             var (area, _) = ShapeField.Measure(subject);
             var field = ShapeField.Inflate(subject, CutoutMesher.EstimateSpacing(area, faces)); Lap("inflate");
             var mesh = CutoutMesher.Build(field, faces, 1f); Lap("mesh");
-            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, subject, 2048); Lap("texture");
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, 2048); Lap("texture");
             GlbWriter.Write(mesh, texture, 1f); Lap("glb");
         }
         var result = LocalEngine.Convert(jpeg, new EngineOptions(faces));
