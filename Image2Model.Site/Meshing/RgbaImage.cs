@@ -43,21 +43,42 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         return new RgbaImage(w, h, target);
     }
 
+    /// <summary>
+    /// Resamples to exactly w x h: whole-pixel box averaging first when shrinking by 2 or more,
+    /// then bilinear (fixed point). Managed and parallel; faster here than Skia's general path.
+    /// </summary>
     public RgbaImage Resize(int w, int h)
     {
-        using var source = Wrap();
-        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var factor = Math.Min(Width / w, Height / h);
+        var source = factor >= 2 ? Downsample(factor) : this;
+        if (source.Width == w && source.Height == h) return source == this ? Crop(0, 0, w, h) : source;
+        int sw = source.Width, sh = source.Height;
+        var sp = source.Pixels;
         var target = new byte[w * h * 4];
-        var handle = GCHandle.Alloc(target, GCHandleType.Pinned);
-        try
+        var scaleX = (double)sw / w;
+        var scaleY = (double)sh / h;
+        Parallel.For(0, h, y =>
         {
-            using var destination = new SKPixmap(info, handle.AddrOfPinnedObject(), w * 4);
-            source.ScalePixels(destination, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-        }
-        finally
-        {
-            handle.Free();
-        }
+            var fy = Math.Clamp((y + 0.5) * scaleY - 0.5, 0, sh - 1);
+            var y0 = Math.Min((int)fy, sh - 2 < 0 ? 0 : sh - 2);
+            var y1 = Math.Min(y0 + 1, sh - 1);
+            var ty = (int)((fy - y0) * 256);
+            for (var x = 0; x < w; x++)
+            {
+                var fx = Math.Clamp((x + 0.5) * scaleX - 0.5, 0, sw - 1);
+                var x0 = Math.Min((int)fx, sw - 2 < 0 ? 0 : sw - 2);
+                var x1 = Math.Min(x0 + 1, sw - 1);
+                var tx = (int)((fx - x0) * 256);
+                int a = (y0 * sw + x0) * 4, b = (y0 * sw + x1) * 4, c = (y1 * sw + x0) * 4, d = (y1 * sw + x1) * 4;
+                var o = (y * w + x) * 4;
+                for (var ch = 0; ch < 4; ch++)
+                {
+                    var top = sp[a + ch] * (256 - tx) + sp[b + ch] * tx;
+                    var bottom = sp[c + ch] * (256 - tx) + sp[d + ch] * tx;
+                    target[o + ch] = (byte)((top * (256 - ty) + bottom * ty + 32768) >> 16);
+                }
+            }
+        });
         return new RgbaImage(w, h, target);
     }
 

@@ -37,10 +37,13 @@ internal static class TextureBaker
             ph = Math.Min(photo.Height, (int)Math.Ceiling(wy1 * sy)) - py0;
         }
         var crop = pw == photo.Width && ph == photo.Height ? photo : photo.Crop(px0, py0, pw, ph);
-        // Power-of-two sides keep mipmapping working in every viewer (WebGL 1 included).
-        var cap = PowerOfTwoAtMost(Math.Max(16, maxSize));
-        int tw0 = Math.Min(cap, NearestPowerOfTwo(pw)), th0 = Math.Min(cap, NearestPowerOfTwo(ph));
-        var texture = crop.Resize(tw0, th0);
+        // Sides need not be powers of two (glTF 2.0 and WebGL 2 mipmap any size); resampling to one
+        // would cost more than the rest of the texture step.
+        var cap = Math.Max(16, maxSize);
+        var shrink = Math.Min(1.0, (double)cap / Math.Max(pw, ph));
+        var texture = shrink < 1
+            ? crop.Resize(Math.Max(1, (int)Math.Round(pw * shrink)), Math.Max(1, (int)Math.Round(ph * shrink)))
+            : ReferenceEquals(crop, photo) ? photo.Crop(0, 0, pw, ph) : crop;
 
         int tw = texture.Width, th = texture.Height;
         var pixels = texture.Pixels;
@@ -66,14 +69,6 @@ internal static class TextureBaker
         }
         for (var i = 3; i < pixels.Length; i += 4) pixels[i] = 255;
         return new BakedTexture(texture.EncodeJpeg(JpegQuality), px0 / sx, py0 / sy, pw / sx, ph / sy);
-    }
-
-    private static int PowerOfTwoAtMost(int n) => 1 << (31 - int.LeadingZeroCount(n));
-
-    private static int NearestPowerOfTwo(int n)
-    {
-        var below = PowerOfTwoAtMost(Math.Max(1, n));
-        return n - below <= below * 2 - n ? below : below * 2;
     }
 }
 

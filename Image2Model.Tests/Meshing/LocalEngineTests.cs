@@ -222,7 +222,7 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
-    public void Texture_is_an_embedded_power_of_two_jpeg_no_larger_than_asked_on_a_pbr_material()
+    public void Texture_is_an_embedded_jpeg_no_larger_than_asked_on_a_pbr_material()
     {
         var result = LocalEngine.Convert(TestImages.Fixture("logo.png"), new EngineOptions(FaceLimit: 2_000, MaxTextureSize: 256));
 
@@ -231,7 +231,6 @@ public sealed class LocalEngineTests
         Assert.True(image.Content.IsJpg);
         using var texture = SKBitmap.Decode(image.Content.Content.ToArray());
         Assert.True(Math.Max(texture.Width, texture.Height) <= 256);
-        Assert.True(int.IsPow2(texture.Width) && int.IsPow2(texture.Height), $"{texture.Width}x{texture.Height} is not power-of-two");
         var material = Assert.Single(mesh.Model.LogicalMaterials);
         Assert.NotNull(material.FindChannel("BaseColor")?.Texture);
         Assert.NotNull(material.FindChannel("MetallicRoughness"));
