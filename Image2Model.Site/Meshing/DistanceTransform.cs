@@ -30,13 +30,24 @@ internal static class DistanceTransform
         Parallel.For(0, Chunks(width), chunk =>
         {
             var (from, to) = ChunkRange(chunk, width);
-            var column = new float[height];
+            // Columns are gathered a cache line's worth at a time: one strided pass per group, not per column.
+            const int group = 16;
+            var columns = new float[group * height];
             var buffers = new EnvelopeBuffers(height);
-            for (var x = from; x < to; x++)
+            for (var x0 = from; x0 < to; x0 += group)
             {
-                for (var y = 0; y < height; y++) column[y] = f[y * width + x];
-                Transform1D(column, buffers);
-                for (var y = 0; y < height; y++) f[y * width + x] = column[y];
+                var count = Math.Min(group, to - x0);
+                for (var y = 0; y < height; y++)
+                {
+                    var row = y * width + x0;
+                    for (var k = 0; k < count; k++) columns[k * height + y] = f[row + k];
+                }
+                for (var k = 0; k < count; k++) Transform1D(columns.AsSpan(k * height, height), buffers);
+                for (var y = 0; y < height; y++)
+                {
+                    var row = y * width + x0;
+                    for (var k = 0; k < count; k++) f[row + k] = columns[k * height + y];
+                }
             }
         });
         Parallel.For(0, Chunks(height), chunk =>
