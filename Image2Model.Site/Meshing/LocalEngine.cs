@@ -59,8 +59,8 @@ public static class LocalEngine
     private static int Budget(int? requested, int auto) => Math.Clamp(requested ?? auto, MinFaces, MaxFaces);
 
     /// <summary>
-    /// More triangles for intricate outlines: the isoperimetric ratio is 1 for a disc and grows
-    /// with every lobe, notch and hole.
+    /// More triangles for intricate outlines: the isoperimetric ratio (perimeter² / 4π·area) is
+    /// smallest for a disc and grows with every lobe, notch and hole.
     /// </summary>
     internal static int AutoFaces(int area, int perimeter)
     {
