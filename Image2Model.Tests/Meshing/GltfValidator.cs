@@ -7,7 +7,7 @@ namespace Image2Model.Tests.Meshing;
 /// The Khronos glTF Validator (npm package gltf-validator) run under Node. The package is installed
 /// into Meshing/gltf-validator on first use from its committed package-lock.json.
 /// </summary>
-public sealed class GltfValidator
+internal static class GltfValidator
 {
     private static readonly Lazy<string> Folder = new(Install);
 
