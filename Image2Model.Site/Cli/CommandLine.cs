@@ -3,9 +3,14 @@ namespace Image2Model.Site.Cli;
 /// <summary>Verbs of the site's executable that do a job and exit instead of serving the site.</summary>
 public static class CommandLine
 {
+    /// <summary>Runs a verb that needs no database (e.g. <c>convert</c>); false when the arguments name none.</summary>
     public static bool TryRun(string[] args, out int exitCode)
     {
-        exitCode = 0;
-        return false;
+        (var handled, exitCode) = args switch
+        {
+            ["convert", .. var rest] => (true, ConvertCommand.Run(rest, Console.Out, Console.Error)),
+            _ => (false, 0),
+        };
+        return handled;
     }
 }

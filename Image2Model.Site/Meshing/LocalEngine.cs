@@ -5,14 +5,67 @@ namespace Image2Model.Site.Meshing;
 /// <param name="Height">Height of the model in metres.</param>
 public sealed record EngineOptions(int? FaceLimit = null, int MaxTextureSize = 2048, float Height = 1f);
 
-/// <param name="Mode">How the model was made, in words a user understands ("photo tile", "cut-out", "relief").</param>
+/// <param name="Mode">How the model was made, in words a user understands ("cut-out" or "relief").</param>
 public sealed record EngineResult(byte[] Glb, int Triangles, string Mode);
 
 /// <summary>The input could not be read as an image; the message says why, for the user.</summary>
 public sealed class ImageDecodeException(string message) : Exception(message);
 
-/// <summary>The embedded, offline image-to-3D engine behind the "local" generator.</summary>
+/// <summary>
+/// The embedded, offline image-to-3D engine behind the "local" generator: decode, find the
+/// subject, inflate its silhouette into a rounded closed solid (or make a relief tile when there
+/// is no clear subject), mesh it to the face limit, texture it with the photo and write a GLB.
+/// </summary>
 public static class LocalEngine
 {
-    public static EngineResult Convert(byte[] image, EngineOptions options) => PhotoTile.Build(image, options);
+    public const string CutOut = "cut-out";
+    public const string Relief = "relief";
+
+    /// <summary>Segmentation and meshing work on an image this size; the texture uses the full decode.</summary>
+    internal const int WorkingSide = 640;
+
+    public const int MinFaces = 200;
+    public const int MaxFaces = 500_000;
+
+    public static EngineResult Convert(byte[] image, EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(options);
+        var textureSide = Math.Clamp(options.MaxTextureSize, 16, 8192);
+        var photo = ImageDecoding.Decode(image, Math.Max(textureSide, WorkingSide));
+        // Whole-pixel box downsampling keeps the working image exactly aligned with the photo.
+        var factor = Math.Clamp((int)Math.Round((double)Math.Max(photo.Width, photo.Height) / WorkingSide), 1, Math.Min(photo.Width, photo.Height));
+        var working = photo.Downsample(factor);
+        var segmentation = Segmentation.Find(working);
+
+        if (segmentation.Subject is { } subject)
+        {
+            var (area, perimeter) = ShapeField.Measure(subject);
+            var faces = Budget(options.FaceLimit, AutoFaces(area, perimeter));
+            var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces));
+            var mesh = CutoutMesher.Build(field, faces, depthScale: 1f);
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide);
+            return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut);
+        }
+        else
+        {
+            var faces = Budget(options.FaceLimit, 20_000);
+            var mesh = ReliefMesher.Build(working, faces);
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide);
+            return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief);
+        }
+    }
+
+    private static int Budget(int? requested, int auto) => Math.Clamp(requested ?? auto, MinFaces, MaxFaces);
+
+    /// <summary>
+    /// More triangles for intricate outlines: the isoperimetric ratio (perimeter² / 4π·area) is
+    /// smallest for a disc and grows with every lobe, notch and hole.
+    /// </summary>
+    internal static int AutoFaces(int area, int perimeter)
+    {
+        var ratio = (double)perimeter * perimeter / (4 * Math.PI * Math.Max(1, area));
+        var faces = 12_000 * Math.Sqrt(Math.Max(1, ratio));
+        return (int)Math.Clamp(Math.Round(faces / 1000) * 1000, 10_000, 40_000);
+    }
 }

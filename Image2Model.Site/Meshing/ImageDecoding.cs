@@ -1,0 +1,113 @@
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace Image2Model.Site.Meshing;
+
+internal static class ImageDecoding
+{
+    /// <summary>Pixel bombs stop here, before any pixel memory is allocated.</summary>
+    public const long MaxPixels = 100_000_000;
+
+    /// <summary>
+    /// Decodes, shrinking big JPEGs inside the codec (DCT scaling is far cheaper than decoding
+    /// everything and resizing) so the longest side stays at or above <paramref name="neededSide"/>,
+    /// then applies the EXIF orientation.
+    /// </summary>
+    public static RgbaImage Decode(byte[] bytes, int neededSide)
+    {
+        if (bytes.Length == 0) throw new ImageDecodeException("The file is empty.");
+        using var stream = new MemoryStream(bytes, writable: false);
+        using var codec = SKCodec.Create(stream, out var created);
+        if (codec is null)
+        {
+            if (!LooksLikeImage(bytes)) throw new ImageDecodeException("The file is not an image this converter can read (use JPEG, PNG, WebP, GIF or BMP).");
+            if (PngSize(bytes) is { } claimed && (long)claimed.Width * claimed.Height > MaxPixels) throw TooLarge(claimed.Width, claimed.Height);
+            throw new ImageDecodeException("The image file is incomplete (it looks cut off).");
+        }
+        var full = codec.Info;
+        if (full.Width <= 0 || full.Height <= 0) throw new ImageDecodeException("The image has no pixels.");
+        if ((long)full.Width * full.Height > MaxPixels)
+        {
+            throw TooLarge(full.Width, full.Height);
+        }
+
+        var size = new SKSizeI(full.Width, full.Height);
+        var longest = Math.Max(full.Width, full.Height);
+        if (longest > neededSide)
+        {
+            // Ask for the smallest native scale that still covers the needed side.
+            var desired = (float)neededSide / longest;
+            var candidate = codec.GetScaledDimensions(desired);
+            if (Math.Max(candidate.Width, candidate.Height) >= neededSide * 0.9f) size = candidate;
+        }
+
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var pixels = new byte[info.BytesSize];
+        SKCodecResult result;
+        var handle = GCHandle.Alloc(pixels, GCHandleType.Pinned);
+        try
+        {
+            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+        }
+        finally
+        {
+            handle.Free();
+        }
+        switch (result)
+        {
+            case SKCodecResult.Success:
+                break;
+            case SKCodecResult.IncompleteInput:
+            case SKCodecResult.ErrorInInput:
+                throw new ImageDecodeException("The image file is damaged or incomplete (it looks cut off).");
+            default:
+                throw new ImageDecodeException($"The image could not be decoded ({result}).");
+        }
+        return Orient(new RgbaImage(size.Width, size.Height, pixels), codec.EncodedOrigin);
+    }
+
+    private static ImageDecodeException TooLarge(int w, int h) =>
+        new($"The image is too large ({w}x{h}); the limit is {MaxPixels / 1_000_000} megapixels.");
+
+    private static bool LooksLikeImage(ReadOnlySpan<byte> b) =>
+        b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) || b.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G'])
+        || b.StartsWith("GIF8"u8) || b.StartsWith("BM"u8) || (b.StartsWith("RIFF"u8) && b.Length >= 12 && b[8..12].SequenceEqual("WEBP"u8));
+
+    /// <summary>The size a PNG header claims, read before any decoding (pixel bombs).</summary>
+    private static (int Width, int Height)? PngSize(ReadOnlySpan<byte> b)
+    {
+        if (b.Length < 24 || !b[12..16].SequenceEqual("IHDR"u8)) return null;
+        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(b[16..]), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(b[20..]));
+    }
+
+    /// <summary>Rotates or mirrors so the pixels look the way the camera held them.</summary>
+    private static RgbaImage Orient(RgbaImage image, SKEncodedOrigin origin)
+    {
+        if (origin == SKEncodedOrigin.TopLeft) return image;
+        int w = image.Width, h = image.Height;
+        var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        int ow = swap ? h : w, oh = swap ? w : h;
+        var source = MemoryMarshal.Cast<byte, uint>(image.Pixels.AsSpan());
+        var output = new byte[image.Pixels.Length];
+        var target = MemoryMarshal.Cast<byte, uint>(output.AsSpan());
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var (tx, ty) = origin switch
+                {
+                    SKEncodedOrigin.TopRight => (w - 1 - x, y),
+                    SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
+                    SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
+                    SKEncodedOrigin.LeftTop => (y, x),
+                    SKEncodedOrigin.RightTop => (h - 1 - y, x),
+                    SKEncodedOrigin.RightBottom => (h - 1 - y, w - 1 - x),
+                    SKEncodedOrigin.LeftBottom => (y, w - 1 - x),
+                    _ => (x, y),
+                };
+                target[ty * ow + tx] = source[y * w + x];
+            }
+        }
+        return new RgbaImage(ow, oh, output);
+    }
+}

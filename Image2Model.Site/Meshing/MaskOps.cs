@@ -1,0 +1,163 @@
+namespace Image2Model.Site.Meshing;
+
+/// <summary>Binary mask clean-up and small image filters used by segmentation.</summary>
+internal static class MaskOps
+{
+    /// <summary>Separable box blur of the RGB channels of an RGBA image; returns packed RGB.</summary>
+    public static byte[] BoxBlurRgb(byte[] rgba, int w, int h, int radius)
+    {
+        var n = w * h;
+        var horizontal = new ushort[n * 3];
+        var result = new byte[n * 3];
+        var window = 2 * radius + 1;
+        Parallel.For(0, h, y =>
+        {
+            var row = y * w;
+            for (var c = 0; c < 3; c++)
+            {
+                var sum = 0;
+                for (var k = -radius; k <= radius; k++) sum += rgba[(row + Math.Clamp(k, 0, w - 1)) * 4 + c];
+                for (var x = 0; x < w; x++)
+                {
+                    horizontal[(row + x) * 3 + c] = (ushort)sum;
+                    sum += rgba[(row + Math.Min(x + radius + 1, w - 1)) * 4 + c] - rgba[(row + Math.Max(x - radius, 0)) * 4 + c];
+                }
+            }
+        });
+        var area = window * window;
+        Parallel.For(0, w, x =>
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                var sum = 0;
+                for (var k = -radius; k <= radius; k++) sum += horizontal[(Math.Clamp(k, 0, h - 1) * w + x) * 3 + c];
+                for (var y = 0; y < h; y++)
+                {
+                    result[(y * w + x) * 3 + c] = (byte)((sum + area / 2) / area);
+                    sum += horizontal[(Math.Min(y + radius + 1, h - 1) * w + x) * 3 + c] - horizontal[(Math.Max(y - radius, 0) * w + x) * 3 + c];
+                }
+            }
+        });
+        return result;
+    }
+
+    /// <summary>Labels 4-connected regions whose pixels equal <paramref name="value"/>; returns labels (0 = other) and sizes.</summary>
+    private static (int[] Labels, List<int> Sizes, List<bool> TouchesBorder) Label(byte[] mask, int w, int h, byte value)
+    {
+        var labels = new int[w * h];
+        var sizes = new List<int> { 0 };
+        var border = new List<bool> { false };
+        var queue = new int[w * h];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (mask[i] != value || labels[i] != 0) continue;
+            var label = sizes.Count;
+            int head = 0, tail = 0;
+            queue[tail++] = i;
+            labels[i] = label;
+            var touches = false;
+            while (head < tail)
+            {
+                var p = queue[head++];
+                int x = p % w, y = p / w;
+                if (x == 0 || y == 0 || x == w - 1 || y == h - 1) touches = true;
+                if (x > 0 && mask[p - 1] == value && labels[p - 1] == 0) { labels[p - 1] = label; queue[tail++] = p - 1; }
+                if (x < w - 1 && mask[p + 1] == value && labels[p + 1] == 0) { labels[p + 1] = label; queue[tail++] = p + 1; }
+                if (y > 0 && mask[p - w] == value && labels[p - w] == 0) { labels[p - w] = label; queue[tail++] = p - w; }
+                if (y < h - 1 && mask[p + w] == value && labels[p + w] == 0) { labels[p + w] = label; queue[tail++] = p + w; }
+            }
+            sizes.Add(tail);
+            border.Add(touches);
+        }
+        return (labels, sizes, border);
+    }
+
+    /// <summary>
+    /// Keeps the biggest object region and any region at least a fifth its size (a logo cut in two
+    /// halves is still one object); drops specks. Returns the pixels kept.
+    /// </summary>
+    public static int KeepMainComponents(byte[] mask, int w, int h)
+    {
+        var (labels, sizes, _) = Label(mask, w, h, 1);
+        var largest = 0;
+        for (var l = 1; l < sizes.Count; l++) largest = Math.Max(largest, sizes[l]);
+        var kept = 0;
+        for (var i = 0; i < mask.Length; i++)
+        {
+            var keep = labels[i] != 0 && sizes[labels[i]] * 5 >= largest;
+            mask[i] = keep ? (byte)1 : (byte)0;
+            if (keep) kept++;
+        }
+        return kept;
+    }
+
+
+
+    /// <summary>Fills enclosed background pockets smaller than <paramref name="minArea"/> (speckle, not real holes).</summary>
+    public static void FillHolesSmallerThan(byte[] mask, int w, int h, int minArea)
+    {
+        var (labels, sizes, border) = Label(mask, w, h, 0);
+        for (var i = 0; i < mask.Length; i++)
+        {
+            var l = labels[i];
+            if (l != 0 && !border[l] && sizes[l] < minArea) mask[i] = 1;
+        }
+    }
+
+    /// <summary>3x3 opening: removes specks and thin spurs.</summary>
+    public static void Open(byte[] mask, int w, int h)
+    {
+        Erode(mask, w, h, 1);
+        Dilate(mask, w, h, 1);
+    }
+
+    /// <summary>3x3 closing: bridges one-pixel cracks.</summary>
+    public static void Close(byte[] mask, int w, int h)
+    {
+        Dilate(mask, w, h, 1);
+        Erode(mask, w, h, 1);
+    }
+
+    /// <summary>Erosion by a (2r+1)-pixel square; outside the image counts as background.</summary>
+    public static void Erode(byte[] mask, int w, int h, int radius) => SquareFilter(mask, w, h, radius, keep: 1);
+
+    /// <summary>Dilation by a (2r+1)-pixel square.</summary>
+    public static void Dilate(byte[] mask, int w, int h, int radius) => SquareFilter(mask, w, h, radius, keep: 0);
+
+    /// <summary>
+    /// A pixel keeps value <paramref name="keep"/> only if its whole square window has it; otherwise it
+    /// flips. Separable, with running counts, so the cost does not grow with the radius.
+    /// </summary>
+    private static void SquareFilter(byte[] mask, int w, int h, int radius, byte keep)
+    {
+        // Pass 1: per row, does the horizontal window hold any pixel that is not "keep"?
+        var rows = new byte[mask.Length];
+        var outsideIsOther = keep == 1;
+        Parallel.For(0, h, y =>
+        {
+            var row = y * w;
+            var others = 0;
+            for (var x = -radius; x < radius; x++) others += Other(x, row);
+            for (var x = 0; x < w; x++)
+            {
+                others += Other(x + radius, row);
+                rows[row + x] = others > 0 ? (byte)1 : (byte)0;
+                others -= Other(x - radius, row);
+            }
+        });
+        Parallel.For(0, w, x =>
+        {
+            var others = 0;
+            for (var y = -radius; y < radius; y++) others += RowHit(y, x);
+            for (var y = 0; y < h; y++)
+            {
+                others += RowHit(y + radius, x);
+                mask[y * w + x] = others > 0 ? (byte)(1 - keep) : keep;
+                others -= RowHit(y - radius, x);
+            }
+        });
+
+        int Other(int x, int row) => x < 0 || x >= w ? (outsideIsOther ? 1 : 0) : mask[row + x] != keep ? 1 : 0;
+        int RowHit(int y, int x) => y < 0 || y >= h ? (outsideIsOther ? 1 : 0) : rows[y * w + x];
+    }
+}

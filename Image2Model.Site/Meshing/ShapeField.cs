@@ -1,0 +1,156 @@
+namespace Image2Model.Site.Meshing;
+
+/// <summary>
+/// The silhouette as continuous fields over its bounding box (plus a margin), in working-image
+/// pixel coordinates where pixel (i, j) covers [i, i+1) x [j, j+1):
+/// a signed distance to the outline (positive inside) and the inflated height.
+/// </summary>
+internal sealed class ShapeField
+{
+    private ShapeField(int x0, int y0, int width, int height, float[] signedDistance, float[] bulge, int area, int boxX0, int boxY0, int boxW, int boxH)
+    {
+        X0 = x0;
+        Y0 = y0;
+        Width = width;
+        Height = height;
+        SignedDistance = signedDistance;
+        Bulge = bulge;
+        Area = area;
+        BoxX0 = boxX0;
+        BoxY0 = boxY0;
+        BoxWidth = boxW;
+        BoxHeight = boxH;
+    }
+
+    /// <summary>The silhouette's bounding box (whole working pixels).</summary>
+    public int BoxX0 { get; }
+    public int BoxY0 { get; }
+
+    public int X0 { get; }
+    public int Y0 { get; }
+    public int Width { get; }
+    public int Height { get; }
+    public float[] SignedDistance { get; }
+
+    /// <summary>Half-thickness of the inflated solid at each pixel (0 outside).</summary>
+    public float[] Bulge { get; }
+
+    public int Area { get; }
+    public int BoxWidth { get; }
+    public int BoxHeight { get; }
+
+    /// <summary>Pixel count and outline length (counted on pixel edges; an overestimate, fine for budgeting).</summary>
+    public static (int Area, int Perimeter) Measure(Silhouette silhouette)
+    {
+        int w = silhouette.Width, h = silhouette.Height;
+        var mask = silhouette.Mask;
+        int area = 0, perimeter = 0;
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var v = mask[y * w + x];
+                area += v;
+                if (x > 0 && v != mask[y * w + x - 1]) perimeter++;
+                if (y > 0 && v != mask[(y - 1) * w + x]) perimeter++;
+            }
+        }
+        return (area, perimeter);
+    }
+
+    /// <param name="closeGapsNarrowerThan">
+    /// Gaps and notches narrower than this (pixels) are closed first: a mesh whose grid is coarser
+    /// than a gap would otherwise bridge it here and there and leave a saw-toothed rim.
+    /// </param>
+    public static ShapeField Inflate(Silhouette silhouette, double closeGapsNarrowerThan = 0)
+    {
+        int sw = silhouette.Width, sh = silhouette.Height;
+        var mask = silhouette.Mask;
+        int minX = sw, minY = sh, maxX = -1, maxY = -1, area = 0;
+        for (var y = 0; y < sh; y++)
+        {
+            for (var x = 0; x < sw; x++)
+            {
+                if (mask[y * sw + x] == 0) continue;
+                area++;
+                if (x < minX) minX = x;
+                if (x > maxX) maxX = x;
+                if (y < minY) minY = y;
+                if (y > maxY) maxY = y;
+            }
+        }
+        var radius = closeGapsNarrowerThan / 2;
+        var margin = 3 + (int)Math.Ceiling(radius);
+        int x0 = minX - margin, y0 = minY - margin;
+        int w = maxX - minX + 1 + 2 * margin, h = maxY - minY + 1 + 2 * margin;
+        var local = new byte[w * h];
+        for (var y = 0; y < h; y++)
+        {
+            var sy = y + y0;
+            if (sy < 0 || sy >= sh) continue;
+            for (var x = 0; x < w; x++)
+            {
+                var sx = x + x0;
+                if (sx < 0 || sx >= sw) continue;
+                local[y * w + x] = mask[sy * sw + sx];
+            }
+        }
+        if (radius >= 1) Close(local, w, h, (float)(radius * radius));
+
+        var toOutside = DistanceTransform.SquaredDistanceTo(local, w, h, 0);
+        var toInside = DistanceTransform.SquaredDistanceTo(local, w, h, 1);
+        var signed = new float[w * h];
+        var balls = new float[w * h];
+        for (var i = 0; i < signed.Length; i++)
+        {
+            if (local[i] != 0)
+            {
+                var d = MathF.Sqrt(toOutside[i]) - 0.5f;
+                signed[i] = d;
+                // Each inside pixel is the centre of a ball touching the outline; store -r².
+                balls[i] = -d * d;
+            }
+            else
+            {
+                signed[i] = -(MathF.Sqrt(toInside[i]) - 0.5f);
+                balls[i] = 1e20f;
+            }
+        }
+        // Union of inscribed balls: height² = max_q (r(q)² - |p - q|²) = -min_q (|p - q|² - r(q)²).
+        DistanceTransform.Transform2D(balls, w, h);
+        for (var i = 0; i < balls.Length; i++)
+        {
+            balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
+        }
+        return new ShapeField(x0, y0, w, h, signed, balls, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
+    }
+
+    /// <summary>Morphological closing with a disc of radius² <paramref name="r2"/>, exact through distance transforms.</summary>
+    private static void Close(byte[] mask, int w, int h, float r2)
+    {
+        var toInside = DistanceTransform.SquaredDistanceTo(mask, w, h, 1);
+        var dilated = new byte[mask.Length];
+        for (var i = 0; i < mask.Length; i++) dilated[i] = toInside[i] <= r2 ? (byte)1 : (byte)0;
+        var toOutside = DistanceTransform.SquaredDistanceTo(dilated, w, h, 0);
+        for (var i = 0; i < mask.Length; i++) mask[i] = toOutside[i] > r2 ? (byte)1 : (byte)0;
+    }
+
+    public float SampleSignedDistance(double x, double y) => Sample(SignedDistance, x, y, -3f);
+
+    public float SampleBulge(double x, double y) => Sample(Bulge, x, y, 0f);
+
+    private float Sample(float[] field, double x, double y, float outside)
+    {
+        var fx = x - X0 - 0.5;
+        var fy = y - Y0 - 0.5;
+        if (fx < 0 || fy < 0 || fx > Width - 1 || fy > Height - 1) return outside;
+        var ix = Math.Min((int)fx, Width - 2);
+        var iy = Math.Min((int)fy, Height - 2);
+        var tx = (float)(fx - ix);
+        var ty = (float)(fy - iy);
+        var i = iy * Width + ix;
+        var top = field[i] + (field[i + 1] - field[i]) * tx;
+        var bottom = field[i + Width] + (field[i + Width + 1] - field[i + Width]) * tx;
+        return top + (bottom - top) * ty;
+    }
+}

@@ -1,0 +1,73 @@
+namespace Image2Model.Site.Meshing;
+
+/// <summary>A texture and where it sits in working-image coordinates (for UVs).</summary>
+internal sealed record BakedTexture(byte[] Jpeg, double X0, double Y0, double Width, double Height);
+
+/// <summary>
+/// Cuts the texture out of the decoded photo and bleeds object colours outward past the outline,
+/// so texels sampled at the rim never show the background (no halo).
+/// </summary>
+internal static class TextureBaker
+{
+    private const int JpegQuality = 90;
+
+    /// <summary>
+    /// Texels closer to the outline than this (in working pixels) are replaced by bled colour:
+    /// they mix in background through anti-aliasing and JPEG chroma subsampling.
+    /// </summary>
+    private const float InsideMargin = 2f;
+
+    /// <param name="photo">The decoded image (possibly larger than the working image).</param>
+    /// <param name="factor">Photo pixels per working pixel along each axis.</param>
+    /// <param name="field">The shape; null for a relief, which uses the whole picture.</param>
+    public static BakedTexture Bake(RgbaImage photo, int factor, int workingWidth, int workingHeight, ShapeField? field, int maxSize)
+    {
+        double sx = factor, sy = factor;
+        int px0 = 0, py0 = 0, pw = workingWidth * factor, ph = workingHeight * factor;
+        if (field is not null)
+        {
+            const int margin = 2;
+            var wx0 = Math.Max(0, field.BoxX0 - margin);
+            var wy0 = Math.Max(0, field.BoxY0 - margin);
+            var wx1 = Math.Min(workingWidth, field.BoxX0 + field.BoxWidth + margin);
+            var wy1 = Math.Min(workingHeight, field.BoxY0 + field.BoxHeight + margin);
+            px0 = (int)Math.Floor(wx0 * sx);
+            py0 = (int)Math.Floor(wy0 * sy);
+            pw = Math.Min(photo.Width, (int)Math.Ceiling(wx1 * sx)) - px0;
+            ph = Math.Min(photo.Height, (int)Math.Ceiling(wy1 * sy)) - py0;
+        }
+        var crop = pw == photo.Width && ph == photo.Height ? photo : photo.Crop(px0, py0, pw, ph);
+        // Sides need not be powers of two (glTF 2.0 and WebGL 2 mipmap any size); resampling to one
+        // would cost more than the rest of the texture step.
+        var cap = Math.Max(16, maxSize);
+        var shrink = Math.Min(1.0, (double)cap / Math.Max(pw, ph));
+        var texture = shrink < 1
+            ? crop.Resize(Math.Max(1, (int)Math.Round(pw * shrink)), Math.Max(1, (int)Math.Round(ph * shrink)))
+            : ReferenceEquals(crop, photo) ? photo.Crop(0, 0, pw, ph) : crop;
+
+        int tw = texture.Width, th = texture.Height;
+        var pixels = texture.Pixels;
+        if (field is not null)
+        {
+            // Gaps the mesher closed keep their photo content (a logo's white stripe stays white).
+            var valid = new byte[tw * th];
+            // Texel centre -> photo -> working coordinates; keep only texels well inside the outline.
+            var stepX = (double)pw / tw / sx;
+            var stepY = (double)ph / th / sy;
+            double ox = px0 / sx, oy = py0 / sy;
+            Parallel.For(0, th, y =>
+            {
+                var wy = oy + (y + 0.5) * stepY;
+                for (var x = 0; x < tw; x++)
+                {
+                    var wx = ox + (x + 0.5) * stepX;
+                    var i = y * tw + x;
+                    valid[i] = field.SampleSignedDistance(wx, wy) > InsideMargin && pixels[i * 4 + 3] > 200 ? (byte)1 : (byte)0;
+                }
+            });
+            PushPull.Fill(pixels, valid, tw, th);
+        }
+        for (var i = 3; i < pixels.Length; i += 4) pixels[i] = 255;
+        return new BakedTexture(texture.EncodeJpeg(JpegQuality), px0 / sx, py0 / sy, pw / sx, ph / sy);
+    }
+}

@@ -1,0 +1,69 @@
+using Image2Model.Site.Cli;
+using Image2Model.Site.Meshing;
+
+namespace Image2Model.Tests.Meshing;
+
+public sealed class ConvertCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("image2model-convert-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    [Fact]
+    public void Script_converts_one_photo_to_a_glb_with_the_asked_face_count()
+    {
+        var output = Path.Combine(_dir.FullName, "duck.glb");
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        var code = ConvertCommand.Run([Path.Combine(TestImages.FixtureDir, "rubber_duck.png"), output, "--faces", "5000", "--texture-size", "512"], stdout, stderr);
+
+        Assert.Equal(0, code);
+        Assert.Contains("cut-out", stdout.ToString());
+        var mesh = MeshFacts.Read(File.ReadAllBytes(output));
+        Assert.InRange(mesh.Triangles, 4_500, 5_000);
+        mesh.AssertWatertightSolid();
+    }
+
+    [Fact]
+    public void Corrupt_input_exits_with_2_and_says_why()
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        var code = ConvertCommand.Run([Path.Combine(TestImages.FixtureDir, "truncated.jpg"), Path.Combine(_dir.FullName, "x.glb")], stdout, stderr);
+
+        Assert.Equal(2, code);
+        Assert.Contains("incomplete", stderr.ToString());
+        Assert.False(File.Exists(Path.Combine(_dir.FullName, "x.glb")));
+    }
+
+    public static TheoryData<string> BadUsages() =>
+    [
+        "",
+        "only-one-argument.png",
+        "missing.png out.glb",
+        "a.png b.glb --faces",
+        "a.png b.glb --faces ten",
+        "a.png b.glb --colour red",
+    ];
+
+    [Theory]
+    [MemberData(nameof(BadUsages))]
+    public void Bad_usage_exits_with_2_and_a_clear_message(string commandLine)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        Assert.Equal(2, ConvertCommand.Run(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries), stdout, stderr));
+        Assert.StartsWith("convert: ", stderr.ToString());
+    }
+
+    [Fact]
+    public void Face_limit_outside_the_engine_range_is_refused()
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        var code = ConvertCommand.Run([Path.Combine(TestImages.FixtureDir, "apple.png"), "out.glb", "--faces", (LocalEngine.MaxFaces + 1).ToString()], stdout, stderr);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--faces", stderr.ToString());
+    }
+}

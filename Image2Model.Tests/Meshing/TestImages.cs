@@ -1,0 +1,158 @@
+using Image2Model.Site.Meshing;
+using SkiaSharp;
+
+namespace Image2Model.Tests.Meshing;
+
+/// <summary>The fixture photos and the synthetic pictures the stories are told with.</summary>
+public static class TestImages
+{
+    public static string FixtureDir => Path.Combine(AppContext.BaseDirectory, "fixtures");
+
+    public static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(FixtureDir, name));
+
+    public static IEnumerable<string> AllImageFixtures() =>
+        Directory.GetFiles(FixtureDir).Select(Path.GetFileName).Where(n => n != "truncated.jpg").Order()!;
+
+    public enum Backdrop { Plain, Gradient, NoisyWithShadow }
+
+    /// <summary>The original alpha of an RGBA fixture as a 0/1 mask.</summary>
+    internal static (byte[] Mask, int Width, int Height) AlphaMask(string fixture)
+    {
+        using var bitmap = LoadRgba(fixture);
+        var mask = new byte[bitmap.Width * bitmap.Height];
+        for (var y = 0; y < bitmap.Height; y++)
+        {
+            for (var x = 0; x < bitmap.Width; x++) mask[y * bitmap.Width + x] = bitmap.GetPixel(x, y).Alpha >= 128 ? (byte)1 : (byte)0;
+        }
+        return (mask, bitmap.Width, bitmap.Height);
+    }
+
+    /// <summary>
+    /// The fixture as an RGBA subject. logo.png and horse.png are stored RGBA but (nearly) opaque on
+    /// white, so their "original alpha" is made here: white connected to the border becomes transparent.
+    /// </summary>
+    private static SKBitmap LoadRgba(string fixture)
+    {
+        using var codec = SKCodec.Create(new MemoryStream(Fixture(fixture)));
+        var bitmap = SKBitmap.Decode(codec, new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        int w = bitmap.Width, h = bitmap.Height;
+        var pixels = new SKColor[w * h];
+        var transparent = 0;
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = bitmap.GetPixel(i % w, i / w);
+            if (pixels[i].Alpha < 128) transparent++;
+        }
+        if (transparent > pixels.Length / 100) return bitmap;
+        var queue = new Queue<int>();
+        var seen = new bool[w * h];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            int x = i % w, y = i / w;
+            if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && IsWhite(pixels[i])) { seen[i] = true; queue.Enqueue(i); }
+        }
+        while (queue.TryDequeue(out var p))
+        {
+            bitmap.SetPixel(p % w, p / w, SKColors.Transparent);
+            int x = p % w, y = p / w;
+            foreach (var q in new[] { x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1 })
+            {
+                if (q >= 0 && !seen[q] && IsWhite(pixels[q])) { seen[q] = true; queue.Enqueue(q); }
+            }
+        }
+        return bitmap;
+
+        // Anti-aliased edge pixels count as background once they are more than about half white.
+        static bool IsWhite(SKColor c) => Math.Min(c.Red, Math.Min(c.Green, c.Blue)) >= 160;
+    }
+
+    /// <summary>An RGBA fixture photographed on a backdrop: plain, a gradient, or noisy with a soft drop shadow.</summary>
+    public static byte[] Composite(string fixture, Backdrop backdrop, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
+    {
+        using var subject = LoadRgba(fixture);
+        using var subjectImage = SKImage.FromBitmap(subject);
+        int w = subject.Width, h = subject.Height;
+        using var surface = SKSurface.Create(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        switch (backdrop)
+        {
+            case Backdrop.Plain:
+                canvas.Clear(new SKColor(236, 236, 232));
+                break;
+            case Backdrop.Gradient:
+                using (var paint = new SKPaint())
+                {
+                    paint.Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(w, h),
+                        [new SKColor(250, 250, 255), new SKColor(150, 170, 200)], SKShaderTileMode.Clamp);
+                    canvas.DrawRect(0, 0, w, h, paint);
+                }
+                break;
+            case Backdrop.NoisyWithShadow:
+                canvas.Clear(new SKColor(215, 210, 200));
+                using (var shadow = new SKPaint())
+                {
+                    shadow.ColorFilter = SKColorFilter.CreateBlendMode(new SKColor(0, 0, 0, 110), SKBlendMode.SrcIn);
+                    shadow.MaskFilter = SKMaskFilter.CreateBlur(SKBlurStyle.Normal, Math.Max(w, h) / 60f);
+                    canvas.DrawImage(subjectImage, w / 40f, h / 30f, SKSamplingOptions.Default, shadow);
+                }
+                break;
+        }
+        canvas.DrawImage(subjectImage, 0, 0, SKSamplingOptions.Default);
+        using var image = surface.Snapshot();
+        using var bitmap = SKBitmap.FromImage(image);
+        if (backdrop == Backdrop.NoisyWithShadow) AddNoise(bitmap, sigma: 10, seed: 7);
+        using var data = bitmap.Encode(format, 95);
+        return data.ToArray();
+    }
+
+    private static void AddNoise(SKBitmap bitmap, double sigma, int seed)
+    {
+        var random = new Random(seed);
+        for (var y = 0; y < bitmap.Height; y++)
+        {
+            for (var x = 0; x < bitmap.Width; x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                bitmap.SetPixel(x, y, new SKColor(Noisy(c.Red), Noisy(c.Green), Noisy(c.Blue), 255));
+            }
+        }
+
+        byte Noisy(byte v)
+        {
+            var gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            return (byte)Math.Clamp(v + gaussian * sigma, 0, 255);
+        }
+    }
+
+    /// <summary>A picture drawn with Skia on an opaque backdrop, encoded as PNG or JPEG.</summary>
+    public static byte[] Draw(int w, int h, SKColor backdrop, Action<SKCanvas> draw, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
+    {
+        using var surface = SKSurface.Create(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul));
+        surface.Canvas.Clear(backdrop);
+        draw(surface.Canvas);
+        using var image = surface.Snapshot();
+        using var data = image.Encode(format, 92);
+        return data.ToArray();
+    }
+
+    /// <summary>A ring (think mug handle): the hole in the middle must stay a hole.</summary>
+    public static byte[] Ring() => Draw(320, 240, new SKColor(245, 245, 245), c =>
+    {
+        using var paint = new SKPaint { Color = new SKColor(30, 90, 200), IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 40 };
+        c.DrawCircle(160, 120, 75, paint);
+    });
+
+    public static double IoU(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        int both = 0, either = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (a[i] != 0 && b[i] != 0) both++;
+            if (a[i] != 0 || b[i] != 0) either++;
+        }
+        return either == 0 ? 1 : (double)both / either;
+    }
+
+    /// <summary>Decodes for segmentation the way the engine does.</summary>
+    internal static RgbaImage Decode(byte[] bytes) => ImageDecoding.Decode(bytes, 4096);
+}

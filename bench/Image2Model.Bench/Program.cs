@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
+using Image2Model.Site.Meshing;
+using SkiaSharp;
+
+namespace Image2Model.Bench;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        // "peak": one 12 MP conversion in a fresh process, reporting the process's peak memory
+        // (native Skia buffers included), which BenchmarkDotNet's MemoryDiagnoser cannot see.
+        if (args is ["peak", ..])
+        {
+            var photo = Photos.Jpeg(Photos.TwelveMegapixels);
+            var watch = Stopwatch.StartNew();
+            var result = LocalEngine.Convert(photo, new EngineOptions(FaceLimit: 50_000));
+            watch.Stop();
+            using var self = Process.GetCurrentProcess();
+            self.Refresh();
+            Console.WriteLine($"12 MP @50k: {result.Mode}, {result.Triangles} triangles, {watch.ElapsedMilliseconds} ms (cold), " +
+                              $"peak working set {self.PeakWorkingSet64 / 1048576.0:F0} MiB, managed allocated {GC.GetTotalAllocatedBytes() / 1048576.0:F0} MiB");
+            return 0;
+        }
+        // "stages": median time of each pipeline stage on the 2 MP photo, to see where time goes.
+        if (args is ["stages", ..])
+        {
+            var input = args.Length > 1 && File.Exists(args[1]) ? File.ReadAllBytes(args[1])
+                : Photos.Jpeg(args.Length > 1 && args[1] == "12" ? Photos.TwelveMegapixels : Photos.TwoMegapixels);
+            Stages.Run(input, args.Length > 1 && args[1] == "12" ? 50_000 : 10_000);
+            return 0;
+        }
+        // "fixtures": how each shared fixture comes out (mode, triangles, median time of 10 runs).
+        if (args is ["fixtures", ..])
+        {
+            foreach (var file in Directory.GetFiles(Photos.FixtureDirectory()).Order())
+            {
+                var bytes = File.ReadAllBytes(file);
+                foreach (int? faces in new int?[] { null, 10_000 })
+                {
+                    try
+                    {
+                        var times = new List<double>();
+                        EngineResult? result = null;
+                        for (var run = 0; run < 10; run++)
+                        {
+                            var watch = Stopwatch.StartNew();
+                            result = LocalEngine.Convert(bytes, new EngineOptions(faces));
+                            times.Add(watch.Elapsed.TotalMilliseconds);
+                        }
+                        times.Sort();
+                        Console.WriteLine($"{Path.GetFileName(file),-16} faces {(faces?.ToString() ?? "auto"),-6} {result!.Mode,-8} {result.Triangles,7} triangles {times[5],7:F1} ms {result.Glb.Length / 1024,6} KiB");
+                    }
+                    catch (ImageDecodeException e)
+                    {
+                        Console.WriteLine($"{Path.GetFileName(file),-16} refused: {e.Message}");
+                        break;
+                    }
+                }
+            }
+            return 0;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
+
+internal static class Stages
+{
+    public static void Run(byte[] jpeg, int faces)
+    {
+        var times = new Dictionary<string, List<double>>();
+        for (var run = 0; run < 40; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            void Lap(string stage)
+            {
+                if (!times.TryGetValue(stage, out var list)) times[stage] = list = [];
+                list.Add(watch.Elapsed.TotalMilliseconds);
+                watch.Restart();
+            }
+            var photo = ImageDecoding.Decode(jpeg, 2048); Lap("decode");
+            var factor = Math.Max(1, (int)Math.Round((double)Math.Max(photo.Width, photo.Height) / LocalEngine.WorkingSide));
+            var working = photo.Downsample(factor); Lap("downsample");
+            var subject = Segmentation.Find(working).Subject!; Lap("segment");
+            if (run == 0) Console.WriteLine($"working {working.Width}x{working.Height}, subject {ShapeField.Measure(subject).Area} px");
+            var (area, _) = ShapeField.Measure(subject);
+            var field = ShapeField.Inflate(subject, CutoutMesher.EstimateSpacing(area, faces)); Lap("inflate");
+            var mesh = CutoutMesher.Build(field, faces, 1f); Lap("mesh");
+            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, 2048); Lap("texture");
+            GlbWriter.Write(mesh, texture, 1f); Lap("glb");
+        }
+        var result = LocalEngine.Convert(jpeg, new EngineOptions(faces));
+        File.WriteAllBytes(Path.Combine(Path.GetTempPath(), $"bench-{faces}.glb"), result.Glb);
+        File.WriteAllBytes(Path.Combine(Path.GetTempPath(), $"bench-{faces}.jpg"), jpeg);
+        foreach (var (stage, list) in times)
+        {
+            list.Sort();
+            Console.WriteLine($"{stage,-12} median {list[list.Count / 2],7:F1} ms   min {list[0],7:F1} ms");
+        }
+    }
+}
+
+/// <summary>Deterministic test photos: a fixture composited on a soft backdrop, upscaled and JPEG-encoded.</summary>
+public static class Photos
+{
+    public static readonly (int W, int H) TwoMegapixels = (1632, 1224);
+    public static readonly (int W, int H) TwelveMegapixels = (4000, 3000);
+
+    public static byte[] Jpeg((int W, int H) size)
+    {
+        var fixture = Path.Combine(FixtureDirectory(), "rubber_duck.png");
+        using var duck = SKImage.FromEncodedData(fixture);
+        using var surface = SKSurface.Create(new SKImageInfo(size.W, size.H, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        using (var paint = new SKPaint())
+        {
+            paint.Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(0, size.H),
+                [new SKColor(246, 244, 240), new SKColor(200, 196, 190)], SKShaderTileMode.Clamp);
+            canvas.DrawRect(0, 0, size.W, size.H, paint);
+        }
+        var scale = 0.7f * Math.Min((float)size.W / duck.Width, (float)size.H / duck.Height);
+        var w = duck.Width * scale;
+        var h = duck.Height * scale;
+        canvas.DrawImage(duck, SKRect.Create((size.W - w) / 2, (size.H - h) / 2, w, h), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+
+    public static string FixtureDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "fixtures", "images"), Path.Combine(dir.FullName, "..", "shared", "fixtures", "images") })
+            {
+                if (File.Exists(Path.Combine(candidate, "rubber_duck.png"))) return candidate;
+            }
+        }
+        throw new DirectoryNotFoundException("shared/fixtures/images not found");
+    }
+}
+
+[MemoryDiagnoser]
+[MedianColumn]
+public class EngineBenchmarks
+{
+    private byte[] _twoMp = [];
+    private byte[] _twelveMp = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _twoMp = Photos.Jpeg(Photos.TwoMegapixels);
+        _twelveMp = Photos.Jpeg(Photos.TwelveMegapixels);
+    }
+
+    [Benchmark(Description = "2 MP JPEG -> GLB @10k")]
+    public int Convert2MP() => LocalEngine.Convert(_twoMp, new EngineOptions(FaceLimit: 10_000)).Triangles;
+
+    [Benchmark(Description = "12 MP JPEG -> GLB @50k")]
+    public int Convert12MP() => LocalEngine.Convert(_twelveMp, new EngineOptions(FaceLimit: 50_000)).Triangles;
+
+    [Benchmark(Description = "2 MP JPEG decode alone")]
+    public int Decode2MP() => Decode(_twoMp);
+
+    [Benchmark(Description = "12 MP JPEG decode alone")]
+    public int Decode12MP() => Decode(_twelveMp);
+
+    /// <summary>The floor: a plain full-size decode, what any converter must at least pay.</summary>
+    private static int Decode(byte[] jpeg)
+    {
+        using var bitmap = SKBitmap.Decode(jpeg);
+        return bitmap.Width;
+    }
+}
