@@ -3,7 +3,17 @@ using Image2Model.Tests.Fakes;
 
 namespace Image2Model.Tests.Generators;
 
+/// <summary>
+/// The load tests measure the process's memory, so nothing else may run beside them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasuringCollection
+{
+    public const string Name = "Memory measuring";
+}
+
 /// <summary>50 conversions, 8 at a time, against a fake that takes a second to answer every API call.</summary>
+[Collection(MemoryMeasuringCollection.Name)]
 public sealed class FalLoadTests
 {
     private const int Conversions = RemoteLoad.Conversions;
@@ -28,7 +38,8 @@ public sealed class FalLoadTests
     private static Task<List<(GeneratedModel Model, string State)>> RunAsync(IGenerator generator) => RemoteLoad.RunAsync(generator);
 }
 
-/// <summary>The same for Tripo; a class of its own so xunit runs the two side by side.</summary>
+/// <summary>The same for Tripo.</summary>
+[Collection(MemoryMeasuringCollection.Name)]
 public sealed class TripoLoadTests
 {
     private const int Conversions = RemoteLoad.Conversions;
