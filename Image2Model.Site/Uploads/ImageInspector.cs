@@ -1,8 +1,9 @@
+using Image2Model.Site.Meshing;
 using SkiaSharp;
 
 namespace Image2Model.Site.Uploads;
 
-/// <summary>An uploaded image that passed every check, with a small JPEG thumbnail of it.</summary>
+/// <summary>An uploaded image that passed every check: its size as people see it (EXIF orientation applied) and a small JPEG thumbnail.</summary>
 public sealed record InspectedImage(string ContentType, int Width, int Height, byte[] Thumbnail);
 
 /// <summary>
@@ -17,7 +18,7 @@ public static class ImageInspector
     private static readonly string[] AllowedExtensions = [".jpg", ".jpeg", ".png"];
 
     /// <returns>The inspected image, or null with <paramref name="reason"/> saying why it was refused.</returns>
-    public static InspectedImage? Inspect(string fileName, ReadOnlySpan<byte> content, UploadOptions limits, out string reason)
+    public static InspectedImage? Inspect(string fileName, byte[] content, UploadOptions limits, out string reason)
     {
         reason = "";
         if (!AllowedExtensions.Contains(Path.GetExtension(fileName).ToLowerInvariant()))
@@ -45,32 +46,38 @@ public static class ImageInspector
             return null;
         }
 
-        using var data = SKData.CreateCopy(content);
-        using var codec = SKCodec.Create(data);
-        if (codec is null)
+        int width, height;
+        using (var data = SKData.CreateCopy(content))
+        using (var codec = SKCodec.Create(data))
         {
-            reason = "The image is damaged or incomplete and could not be read.";
-            return null;
+            if (codec is null)
+            {
+                reason = "The image is damaged or incomplete and could not be read.";
+                return null;
+            }
+
+            if ((long)codec.Info.Width * codec.Info.Height > limits.MaxPixels)
+            {
+                reason = $"The image is {codec.Info.Width:N0} × {codec.Info.Height:N0} pixels; the limit is {limits.MaxPixels / 1_000_000.0:0.#} megapixels.";
+                return null;
+            }
+
+            var quarterTurn = codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+            (width, height) = quarterTurn ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
         }
 
-        var (width, height) = (codec.Info.Width, codec.Info.Height);
-        if ((long)width * height > limits.MaxPixels)
+        try
         {
-            reason = $"The image is {width:N0} × {height:N0} pixels; the limit is {limits.MaxPixels / 1_000_000.0:0.#} megapixels.";
+            // The engine's decoder reads every byte (a cut-off file fails here) and turns the
+            // picture the way its EXIF orientation says; big JPEGs decode scaled, which is all a thumbnail needs.
+            var picture = ImageDecoding.Decode(content, ThumbnailSide);
+            return new InspectedImage(contentType, width, height, Thumbnail(picture));
+        }
+        catch (ImageDecodeException e)
+        {
+            reason = e.Message;
             return null;
         }
-
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
-        if (result != SKCodecResult.Success)
-        {
-            reason = result == SKCodecResult.IncompleteInput
-                ? "The image is incomplete (the file was cut off) and could not be read."
-                : "The image is damaged and could not be read.";
-            return null;
-        }
-
-        return new InspectedImage(contentType, width, height, Thumbnail(bitmap));
     }
 
     /// <summary>The image type by magic bytes: JPEG and PNG (accepted uploads), WebP (provider previews).</summary>
@@ -80,18 +87,24 @@ public static class ImageInspector
         : content.Length >= 12 && content[..4].SequenceEqual("RIFF"u8) && content[8..12].SequenceEqual("WEBP"u8) ? "image/webp"
         : null;
 
-    private static byte[] Thumbnail(SKBitmap bitmap)
+    private static byte[] Thumbnail(RgbaImage picture)
     {
-        var scale = Math.Min(1f, (float)ThumbnailSide / Math.Max(bitmap.Width, bitmap.Height));
-        var info = new SKImageInfo(Math.Max(1, (int)(bitmap.Width * scale)), Math.Max(1, (int)(bitmap.Height * scale)));
-        using var surface = SKSurface.Create(info);
+        var scale = Math.Min(1f, (float)ThumbnailSide / Math.Max(picture.Width, picture.Height));
+        var small = picture.Resize(Math.Max(1, (int)(picture.Width * scale)), Math.Max(1, (int)(picture.Height * scale)));
         // Transparent areas become white, so cut-out images look right as JPEG thumbnails.
-        surface.Canvas.Clear(SKColors.White);
-        using var image = SKImage.FromBitmap(bitmap);
-        surface.Canvas.DrawImage(image, new SKRect(0, 0, info.Width, info.Height), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-        using var snapshot = surface.Snapshot();
-        using var jpeg = snapshot.Encode(SKEncodedImageFormat.Jpeg, 82);
-        return jpeg.ToArray();
+        var pixels = small.Pixels;
+        for (var i = 0; i < pixels.Length; i += 4)
+        {
+            var alpha = pixels[i + 3];
+            for (var c = 0; c < 3; c++)
+            {
+                pixels[i + c] = (byte)((pixels[i + c] * alpha + 255 * (255 - alpha) + 127) / 255);
+            }
+
+            pixels[i + 3] = 255;
+        }
+
+        return small.EncodeJpeg(82);
     }
 
     private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024.0):0.#} MB";

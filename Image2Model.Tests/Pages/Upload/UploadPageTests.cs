@@ -54,7 +54,7 @@ public sealed class UploadPageTests(SiteFactory factory) : IClassFixture<SiteFac
         var page = await client.FollowAsync(response);
         var reasons = page.QuerySelectorAll(".rejected li").ToDictionary(li => li.QuerySelector("strong")!.TextContent, li => li.TextContent);
         Assert.Contains("damaged or incomplete", reasons["truncated.jpg"]);
-        Assert.Contains("incomplete (the file was cut off)", reasons["half.jpg"]);
+        Assert.Contains("damaged or incomplete (it looks cut off)", reasons["half.jpg"]);
         Assert.Contains("not a JPEG or PNG image", reasons["notes.png"]);
         Assert.Contains("not a JPEG or PNG image", reasons["webp-inside.png"]);
         Assert.Contains("Only JPEG and PNG", reasons["drawing.gif"]);
@@ -137,6 +137,23 @@ public sealed class UploadPageTests(SiteFactory factory) : IClassFixture<SiteFac
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.True(second.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         Assert.Equal(HttpStatusCode.Redirect, someoneElse.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_phone_photo_taken_sideways_is_shown_the_way_it_was_held()
+    {
+        var client = await UserStories.SignedInUserAsync(factory);
+        using var landscape = SKBitmap.Decode(Fixtures.Read("coffee.png"));
+        using var jpeg = landscape.Encode(SKEncodedImageFormat.Jpeg, 90);
+        // Orientation 6: the camera was turned a quarter to the right; viewers show it portrait.
+        var sideways = Meshing.Exif.WithOrientation(jpeg.ToArray(), 6);
+
+        var response = await UserStories.UploadAsync(client, [new FileField("phone.jpg", sideways, "image/jpeg")]);
+
+        var conversion = Assert.Single(await Waiting.ForBatchAsync(factory, Waiting.BatchIdFrom(response)));
+        Assert.Equal((400, 600), (conversion.Width, conversion.Height));
+        using var thumbnail = SKBitmap.Decode(await client.Http.GetByteArrayAsync($"/files/{conversion.Id}/thumbnail.jpg"));
+        Assert.True(thumbnail.Height > thumbnail.Width, $"thumbnail is {thumbnail.Width}x{thumbnail.Height}");
     }
 
     [Fact]
