@@ -10,6 +10,7 @@ public static class GeneratorRegistration
     /// <summary>Registers every generator; the upload form offers those that are configured, in this order.</summary>
     public static IHostApplicationBuilder AddGenerators(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<LocalOptions>().BindConfiguration(LocalOptions.Section);
         builder.Services.AddSingleton<IGenerator, LocalGenerator>();
         // Each remote generator is offered only when its key (FAL_KEY, TRIPO_API_KEY) is set.
         builder.AddFalTripoGenerator();

@@ -1,10 +1,11 @@
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Meshing;
+using Microsoft.Extensions.Options;
 
 namespace Image2Model.Site.Generators.Local;
 
 /// <summary>The embedded, offline engine: needs no key and no network, so it is always available.</summary>
-public sealed class LocalGenerator : IGenerator
+public sealed class LocalGenerator(IOptions<LocalOptions> options) : IGenerator
 {
     public string Name => "local";
 
@@ -21,7 +22,7 @@ public sealed class LocalGenerator : IGenerator
         await context.ReportProgressAsync(10, "Building the model", cancellationToken);
         try
         {
-            var result = await Task.Run(() => LocalEngine.Convert(request.Image, new EngineOptions(request.Options.FaceLimit)), cancellationToken);
+            var result = await Task.Run(() => LocalEngine.Convert(request.Image, new EngineOptions(request.Options.FaceLimit, options.Value.MaxTextureSize, options.Value.Height)), cancellationToken);
             return new GeneratedModel(result.Glb, null, result.Triangles, $"Done: {result.Mode}, {result.Triangles:N0} triangles");
         }
         catch (ImageDecodeException e)
