@@ -3,7 +3,9 @@ namespace Image2Model.Tests.Infrastructure;
 /// <summary>The real test images in ../shared/fixtures/images, copied beside the test assembly.</summary>
 public static class Fixtures
 {
-    public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", name);
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "fixtures");
+
+    public static string PathOf(string name) => Path.Combine(Directory, name);
 
     public static byte[] Read(string name) => System.IO.File.ReadAllBytes(PathOf(name));
 

@@ -1,6 +1,8 @@
 using Image2Model.Site.Cli;
 using Image2Model.Site.Meshing;
 
+using Image2Model.Tests.Infrastructure;
+
 namespace Image2Model.Tests.Meshing;
 
 public sealed class ConvertCommandTests : IDisposable
@@ -15,7 +17,7 @@ public sealed class ConvertCommandTests : IDisposable
         var output = Path.Combine(_dir.FullName, "duck.glb");
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
 
-        var code = ConvertCommand.Run([Path.Combine(TestImages.FixtureDir, "rubber_duck.png"), output, "--faces", "5000", "--texture-size", "512"], stdout, stderr);
+        var code = ConvertCommand.Run([Fixtures.PathOf("rubber_duck.png"), output, "--faces", "5000", "--texture-size", "512"], stdout, stderr);
 
         Assert.Equal(0, code);
         Assert.Contains("cut-out", stdout.ToString());
@@ -29,7 +31,7 @@ public sealed class ConvertCommandTests : IDisposable
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
 
-        var code = ConvertCommand.Run([Path.Combine(TestImages.FixtureDir, "truncated.jpg"), Path.Combine(_dir.FullName, "x.glb")], stdout, stderr);
+        var code = ConvertCommand.Run([Fixtures.PathOf("truncated.jpg"), Path.Combine(_dir.FullName, "x.glb")], stdout, stderr);
 
         Assert.Equal(2, code);
         Assert.Contains("incomplete", stderr.ToString());
@@ -61,7 +63,7 @@ public sealed class ConvertCommandTests : IDisposable
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
 
-        var code = ConvertCommand.Run([Path.Combine(TestImages.FixtureDir, "apple.png"), "out.glb", "--faces", (LocalEngine.MaxFaces + 1).ToString()], stdout, stderr);
+        var code = ConvertCommand.Run([Fixtures.PathOf("apple.png"), "out.glb", "--faces", (LocalEngine.MaxFaces + 1).ToString()], stdout, stderr);
 
         Assert.Equal(2, code);
         Assert.Contains("--faces", stderr.ToString());

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Image2Model.Site.Meshing;
 using SkiaSharp;
 
+using Image2Model.Tests.Infrastructure;
+
 namespace Image2Model.Tests.Meshing;
 
 public sealed class LocalEngineTests
@@ -10,7 +12,7 @@ public sealed class LocalEngineTests
 
     /// <summary>Each fixture at 10k faces, converted once for all the stories that look at it.</summary>
     private static EngineResult Convert(string fixture) =>
-        Converted.GetOrAdd(fixture, f => LocalEngine.Convert(TestImages.Fixture(f), new EngineOptions(FaceLimit: 10_000)));
+        Converted.GetOrAdd(fixture, f => LocalEngine.Convert(Infrastructure.Fixtures.Read(f), new EngineOptions(FaceLimit: 10_000)));
 
     public static TheoryData<string> Fixtures() => [.. TestImages.AllImageFixtures()];
 
@@ -40,8 +42,8 @@ public sealed class LocalEngineTests
     public void Mesh_seen_from_the_front_covers_the_cut_out_silhouette(string fixture)
     {
         // At the engine's own (auto) face count, which grows with the outline's intricacy.
-        var result = LocalEngine.Convert(TestImages.Fixture(fixture), new EngineOptions());
-        var silhouette = Segmentation.Find(TestImages.Decode(TestImages.Fixture(fixture))).Subject;
+        var result = LocalEngine.Convert(Infrastructure.Fixtures.Read(fixture), new EngineOptions());
+        var silhouette = Segmentation.Find(TestImages.Decode(Infrastructure.Fixtures.Read(fixture))).Subject;
         Assert.NotNull(silhouette);
 
         var (box, bw, bh) = CropToBox(silhouette.Mask, silhouette.Width, silhouette.Height);
@@ -68,7 +70,7 @@ public sealed class LocalEngineTests
     [InlineData("astronaut.png", 77_777)]
     public void Triangle_count_lands_within_ten_percent_under_the_face_limit(string fixture, int limit)
     {
-        var result = LocalEngine.Convert(TestImages.Fixture(fixture), new EngineOptions(FaceLimit: limit));
+        var result = LocalEngine.Convert(Infrastructure.Fixtures.Read(fixture), new EngineOptions(FaceLimit: limit));
 
         Assert.InRange(result.Triangles, (int)Math.Ceiling(0.9 * limit), limit);
         var mesh = MeshFacts.Read(result.Glb);
@@ -79,7 +81,7 @@ public sealed class LocalEngineTests
     [Fact]
     public void Auto_face_limit_picks_a_sensible_count()
     {
-        var result = LocalEngine.Convert(TestImages.Fixture("rubber_duck.png"), new EngineOptions());
+        var result = LocalEngine.Convert(Infrastructure.Fixtures.Read("rubber_duck.png"), new EngineOptions());
 
         Assert.InRange(result.Triangles, 9_000, 40_000);
     }
@@ -88,7 +90,7 @@ public sealed class LocalEngineTests
     public void Model_stands_upright_centred_on_the_origin_at_the_requested_height()
     {
         var oneMetre = MeshFacts.Read(Convert("rubber_duck.png").Glb);
-        var twoMetres = MeshFacts.Read(LocalEngine.Convert(TestImages.Fixture("rubber_duck.png"), new EngineOptions(10_000, Height: 2f)).Glb);
+        var twoMetres = MeshFacts.Read(LocalEngine.Convert(Infrastructure.Fixtures.Read("rubber_duck.png"), new EngineOptions(10_000, Height: 2f)).Glb);
 
         Assert.Equal(1f, oneMetre.Size().Y, 3);
         Assert.Equal(2f, twoMetres.Size().Y, 3);
@@ -224,7 +226,7 @@ public sealed class LocalEngineTests
     [Fact]
     public void Texture_is_an_embedded_jpeg_no_larger_than_asked_on_a_pbr_material()
     {
-        var result = LocalEngine.Convert(TestImages.Fixture("logo.png"), new EngineOptions(FaceLimit: 2_000, MaxTextureSize: 256));
+        var result = LocalEngine.Convert(Infrastructure.Fixtures.Read("logo.png"), new EngineOptions(FaceLimit: 2_000, MaxTextureSize: 256));
 
         var mesh = MeshFacts.Read(result.Glb);
         var image = Assert.Single(mesh.Model.LogicalImages);
@@ -256,7 +258,7 @@ public sealed class LocalEngineTests
     [Fact]
     public void Truncated_jpeg_is_refused_with_a_message_for_the_user()
     {
-        var error = Assert.Throws<ImageDecodeException>(() => LocalEngine.Convert(TestImages.Fixture("truncated.jpg"), new EngineOptions()));
+        var error = Assert.Throws<ImageDecodeException>(() => LocalEngine.Convert(Infrastructure.Fixtures.Read("truncated.jpg"), new EngineOptions()));
         Assert.Contains("incomplete", error.Message);
     }
 
@@ -281,7 +283,7 @@ public sealed class LocalEngineTests
         foreach (var fixture in TestImages.AllImageFixtures()) glbs[fixture] = Convert(fixture).Glb;
         glbs["ring"] = LocalEngine.Convert(TestImages.Ring(), new EngineOptions(3_000)).Glb;
         glbs["duck-on-noise"] = LocalEngine.Convert(TestImages.Composite("rubber_duck.png", TestImages.Backdrop.NoisyWithShadow), new EngineOptions(70_000)).Glb;
-        glbs["relief-small"] = LocalEngine.Convert(TestImages.Fixture("astronaut.png"), new EngineOptions(1_000, MaxTextureSize: 100)).Glb;
+        glbs["relief-small"] = LocalEngine.Convert(Infrastructure.Fixtures.Read("astronaut.png"), new EngineOptions(1_000, MaxTextureSize: 100)).Glb;
 
         var reports = GltfValidator.Validate(glbs);
 

@@ -1,5 +1,7 @@
 using Image2Model.Site.Meshing;
 
+using Image2Model.Tests.Infrastructure;
+
 namespace Image2Model.Tests.Meshing;
 
 public sealed class SegmentationTests
@@ -54,7 +56,7 @@ public sealed class SegmentationTests
     [Fact]
     public void Busy_photo_has_no_clear_subject()
     {
-        var found = Segmentation.Find(TestImages.Decode(TestImages.Fixture("astronaut.png")));
+        var found = Segmentation.Find(TestImages.Decode(Fixtures.Read("astronaut.png")));
 
         Assert.Null(found.Subject);
     }

@@ -1,4 +1,5 @@
 using Image2Model.Site.Meshing;
+using Image2Model.Tests.Infrastructure;
 using SkiaSharp;
 
 namespace Image2Model.Tests.Meshing;
@@ -6,12 +7,8 @@ namespace Image2Model.Tests.Meshing;
 /// <summary>The fixture photos and the synthetic pictures the stories are told with.</summary>
 public static class TestImages
 {
-    public static string FixtureDir => Path.Combine(AppContext.BaseDirectory, "fixtures");
-
-    public static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(FixtureDir, name));
-
     public static IEnumerable<string> AllImageFixtures() =>
-        Directory.GetFiles(FixtureDir).Select(Path.GetFileName).Where(n => n != "truncated.jpg").Order()!;
+        Directory.GetFiles(Fixtures.Directory).Select(Path.GetFileName).Where(n => n != "truncated.jpg").Order()!;
 
     public enum Backdrop { Plain, Gradient, NoisyWithShadow }
 
@@ -33,7 +30,7 @@ public static class TestImages
     /// </summary>
     private static SKBitmap LoadRgba(string fixture)
     {
-        using var codec = SKCodec.Create(new MemoryStream(Fixture(fixture)));
+        using var codec = SKCodec.Create(new MemoryStream(Fixtures.Read(fixture)));
         var bitmap = SKBitmap.Decode(codec, new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         int w = bitmap.Width, h = bitmap.Height;
         var pixels = new SKColor[w * h];
