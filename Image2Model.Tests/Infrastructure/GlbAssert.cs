@@ -6,32 +6,20 @@ namespace Image2Model.Tests.Infrastructure;
 /// <summary>Checks a GLB the way a 3D tool would load it.</summary>
 public static class GlbAssert
 {
-    /// <summary>Parses the GLB and checks it has an embedded texture and one closed, consistently wound mesh.</summary>
+    /// <summary>Parses the GLB and checks it has an embedded texture and one closed, outward, 2-manifold mesh.</summary>
     public static ModelRoot IsTexturedClosedModel(byte[] glb)
     {
-        var model = ModelRoot.ParseGLB(glb);
-        Assert.NotEmpty(model.LogicalTextures);
-        Assert.NotEmpty(model.LogicalImages);
-        Assert.True(model.LogicalImages[0].Content.Content.Length > 100, "The texture image is empty.");
-
-        var triangles = new List<(Vector3 A, Vector3 B, Vector3 C)>();
-        foreach (var primitive in model.LogicalMeshes.SelectMany(m => m.Primitives))
-        {
-            var positions = primitive.GetVertexAccessor("POSITION").AsVector3Array();
-            Assert.NotNull(primitive.GetVertexAccessor("NORMAL"));
-            Assert.NotNull(primitive.GetVertexAccessor("TEXCOORD_0"));
-            foreach (var (a, b, c) in primitive.GetTriangleIndices())
-            {
-                triangles.Add((positions[a], positions[b], positions[c]));
-            }
-        }
-
-        Assert.NotEmpty(triangles);
-        AssertClosed(triangles);
-        return model;
+        var mesh = Meshing.MeshFacts.Read(glb);
+        Assert.NotEmpty(mesh.Model.LogicalTextures);
+        Assert.True(mesh.Model.LogicalImages[0].Content.Content.Length > 100, "The texture image is empty.");
+        mesh.AssertWatertightSolid();
+        return mesh.Model;
     }
 
-    /// <summary>Every edge (after welding equal positions) is used exactly twice, once in each direction.</summary>
+    /// <summary>
+    /// For triangle soups such as STL: every edge (after welding equal positions) is used exactly
+    /// twice, once in each direction.
+    /// </summary>
     public static void AssertClosed(IReadOnlyList<(Vector3 A, Vector3 B, Vector3 C)> triangles)
     {
         var ids = new Dictionary<Vector3, int>();
