@@ -16,6 +16,28 @@
     }
   });
 
+  // htmx does not swap error answers, so say what happened next to the progress bar.
+  function explainFailure(event, text) {
+    var form = event.target.closest && event.target.closest("form");
+    var label = form && form.querySelector(".upload-progress-label");
+    if (!label) return;
+    label.hidden = false;
+    label.classList.add("field-error");
+    label.textContent = text;
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    explainFailure(event,
+      status === 429 ? "Too many uploads in a short time. Please wait a minute and try again." :
+      status === 413 ? "That upload is too large in total. Try fewer or smaller files." :
+      "The upload did not go through (error " + status + "). Please try again.");
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    explainFailure(event, "The upload could not reach the server. Check your connection and try again.");
+  });
+
   // Face limit: the number box only matters when "Custom" is picked.
   function syncFaceLimit(root) {
     root.querySelectorAll("[data-face-preset]").forEach(function (select) {
