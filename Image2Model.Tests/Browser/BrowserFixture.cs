@@ -12,7 +12,7 @@ namespace Image2Model.Tests.Browser;
 /// The site on real Kestrel (loopback, random port) and Debian's Chromium driven by Playwright.
 /// Chromium is installed by scripts/install-chromium.sh when missing; no browser is ever downloaded.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     private const string ChromiumPath = "/usr/bin/chromium";
     private IPlaywright? _playwright;
@@ -26,6 +26,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await EnsureChromiumAsync();
+        Configure(Site.Settings);
         Site.UseKestrel(0);
         Site.StartServer();
         BaseUrl = Site.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First().Replace("[::]", "127.0.0.1");
@@ -41,6 +42,11 @@ public sealed class BrowserFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
                 "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
         });
+    }
+
+    /// <summary>Settings for the site, before it starts.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
     }
 
     public async Task DisposeAsync()

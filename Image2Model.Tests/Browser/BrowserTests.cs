@@ -71,7 +71,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     /// <summary>Registers through the form, then signs in, landing on the upload page.</summary>
-    private static async Task SignUpAsync(IPage page, string email)
+    internal static async Task SignUpAsync(IPage page, string email)
     {
         await page.GotoAsync("/account/register");
         await page.GetByLabel("Email").FillAsync(email);
