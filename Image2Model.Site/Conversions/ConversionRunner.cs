@@ -18,6 +18,7 @@ public sealed class ConversionRunner(
 {
     private readonly ConcurrentDictionary<Guid, RunningConversion> _running = new();
     private readonly SemaphoreSlim _fillLock = new(1, 1);
+    private readonly Lock _stopLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _accepting = true;
     private Task _heartbeat = Task.CompletedTask;
@@ -47,7 +48,7 @@ public sealed class ConversionRunner(
                 Conversion? claimed;
                 await using (var scope = scopes.CreateAsyncScope())
                 {
-                    claimed = await scope.ServiceProvider.GetRequiredService<WorkQueue>().ClaimNextAsync(NodeId, Options.LeaseDuration, cancellationToken);
+                    claimed = await scope.ServiceProvider.GetRequiredService<WorkQueue>().ClaimNextAsync(NodeId, Options.LeaseDuration, _running.Keys.ToList(), cancellationToken);
                 }
 
                 if (claimed is null)
@@ -72,7 +73,14 @@ public sealed class ConversionRunner(
         if (_running.TryGetValue(id, out var item))
         {
             item.Abandoned = true;
-            item.Cancellation.Cancel();
+            try
+            {
+                item.Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run ended between the lookup and the cancel: nothing left to stop.
+            }
         }
     }
 
@@ -129,7 +137,8 @@ public sealed class ConversionRunner(
         }
         finally
         {
-            _running.TryRemove(conversion.Id, out var _);
+            // Remove this run's entry only, never a newer run of the same conversion.
+            _running.TryRemove(new KeyValuePair<Guid, RunningConversion>(conversion.Id, item));
             item.Cancellation.Dispose();
         }
 
@@ -192,7 +201,7 @@ public sealed class ConversionRunner(
     /// <summary>Every caller (the host may call twice) waits for the same, single shutdown.</summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        lock (_fillLock)
+        lock (_stopLock)
         {
             return _stopped ??= StopOnceAsync(cancellationToken);
         }

@@ -14,12 +14,14 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
     /// <summary>
     /// Claims the next conversion for <paramref name="node"/>: Pending, or Running with an expired
     /// lease (its node died). Users with the fewest running conversions go first, then the oldest
-    /// work, so one user's 25 photos do not starve everyone else.
+    /// work, so one user's 25 photos do not starve everyone else. <paramref name="busy"/> are the
+    /// conversions this node still runs (e.g. canceled and queued again while finishing): never claimed twice.
     /// </summary>
-    public async Task<Conversion?> ClaimNextAsync(string node, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<Conversion?> ClaimNextAsync(string node, TimeSpan lease, IReadOnlyCollection<Guid> busy, CancellationToken cancellationToken)
     {
         var now = Now;
         var candidates = await db.Conversions
+            .Where(c => !busy.Contains(c.Id))
             .Where(c => c.State == ConversionState.Pending || (c.State == ConversionState.Running && c.LeaseExpiresAt < now))
             .OrderBy(c => db.Conversions.Count(r => r.OwnerId == c.OwnerId && r.State == ConversionState.Running && r.LeaseExpiresAt >= now))
             .ThenBy(c => c.CreatedAt)

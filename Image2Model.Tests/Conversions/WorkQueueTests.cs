@@ -62,7 +62,7 @@ public abstract class WorkQueueTests : IAsyncLifetime
             var claimed = new List<Guid>();
             await using var db = NewDb();
             var queue = new WorkQueue(db, _clock);
-            while (await queue.ClaimNextAsync(node, Lease, default) is { } conversion)
+            while (await queue.ClaimNextAsync(node, Lease, [], default) is { } conversion)
             {
                 claimed.Add(conversion.Id);
             }
@@ -86,12 +86,12 @@ public abstract class WorkQueueTests : IAsyncLifetime
         await AddPendingAsync("alice", 1);
         await using var db = NewDb();
         var queue = new WorkQueue(db, _clock);
-        var first = await queue.ClaimNextAsync("crashed-node", Lease, default);
+        var first = await queue.ClaimNextAsync("crashed-node", Lease, [], default);
         Assert.NotNull(first);
-        Assert.Null(await queue.ClaimNextAsync("other-node", Lease, default));
+        Assert.Null(await queue.ClaimNextAsync("other-node", Lease, [], default));
 
         _clock.Advance(Lease + TimeSpan.FromSeconds(1));
-        var second = await queue.ClaimNextAsync("other-node", Lease, default);
+        var second = await queue.ClaimNextAsync("other-node", Lease, [], default);
 
         Assert.Equal(first.Id, second?.Id);
         await using var check = NewDb();
@@ -108,14 +108,14 @@ public abstract class WorkQueueTests : IAsyncLifetime
         await AddPendingAsync("alice", 1);
         await using var db = NewDb();
         var queue = new WorkQueue(db, _clock);
-        var claimed = (await queue.ClaimNextAsync("node-a", Lease, default))!;
+        var claimed = (await queue.ClaimNextAsync("node-a", Lease, [], default))!;
 
         _clock.Advance(Lease * 0.8);
         var owned = await queue.RenewAsync("node-a", [claimed.Id], Lease, default);
         _clock.Advance(Lease * 0.8);
 
         Assert.Contains(claimed.Id, owned);
-        Assert.Null(await queue.ClaimNextAsync("node-b", Lease, default));
+        Assert.Null(await queue.ClaimNextAsync("node-b", Lease, [], default));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public abstract class WorkQueueTests : IAsyncLifetime
         await AddPendingAsync("alice", 1);
         await using var db = NewDb();
         var queue = new WorkQueue(db, _clock);
-        var claimed = (await queue.ClaimNextAsync("node-a", Lease, default))!;
+        var claimed = (await queue.ClaimNextAsync("node-a", Lease, [], default))!;
 
         await queue.ReportAsync(claimed.Id, "node-a", 60, "Most of the way", default);
         await queue.ReportAsync(claimed.Id, "node-a", 30, "Still working", default);
@@ -143,11 +143,24 @@ public abstract class WorkQueueTests : IAsyncLifetime
         await using var db = NewDb();
         var queue = new WorkQueue(db, _clock);
 
-        var first = await queue.ClaimNextAsync("node-a", Lease, default);
-        var second = await queue.ClaimNextAsync("node-a", Lease, default);
+        var first = await queue.ClaimNextAsync("node-a", Lease, [], default);
+        var second = await queue.ClaimNextAsync("node-a", Lease, [], default);
 
         Assert.Equal("alice", first!.OwnerId);
         Assert.Equal("bob", second!.OwnerId);
+    }
+
+    [Fact]
+    public async Task A_node_never_claims_a_conversion_it_is_still_running()
+    {
+        await AddPendingAsync("alice", 1);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+        var claimed = (await queue.ClaimNextAsync("node-a", Lease, [], default))!;
+        _clock.Advance(Lease * 2);
+
+        Assert.Null(await queue.ClaimNextAsync("node-a", Lease, [claimed.Id], default));
+        Assert.Equal(claimed.Id, (await queue.ClaimNextAsync("node-b", Lease, [], default))?.Id);
     }
 
     [Fact]
@@ -156,7 +169,7 @@ public abstract class WorkQueueTests : IAsyncLifetime
         await AddPendingAsync("alice", 1);
         await using var db = NewDb();
         var queue = new WorkQueue(db, _clock);
-        var claimed = (await queue.ClaimNextAsync("node-a", Lease, default))!;
+        var claimed = (await queue.ClaimNextAsync("node-a", Lease, [], default))!;
 
         Assert.True(await queue.CancelAsync(claimed.Id, default));
         var owned = await queue.RenewAsync("node-a", [claimed.Id], Lease, default);
