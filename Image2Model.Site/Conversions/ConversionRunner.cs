@@ -94,8 +94,12 @@ public sealed class ConversionRunner(
         using var _ = logger.BeginScope(new Dictionary<string, object> { ["ConversionId"] = conversion.Id, ["Generator"] = conversion.Generator });
         try
         {
-            var generator = generators.All.FirstOrDefault(g => g.Name == conversion.Generator && g.IsConfigured)
-                ?? throw new GenerationFailedException($"The \"{conversion.Generator}\" generator is not configured on this server any more.");
+            var generator = generators.Named(conversion.Generator);
+            if (generator is not { IsConfigured: true })
+            {
+                throw new GenerationFailedException($"The \"{conversion.Generator}\" generator is not configured on this server any more.");
+            }
+
             var image = await blobs.ReadAllAsync(conversion.OriginalBlob, cancellationToken);
             await queue.ReportAsync(conversion.Id, NodeId, 1, conversion.ResumeState is null ? "Starting" : "Resuming", cancellationToken);
 

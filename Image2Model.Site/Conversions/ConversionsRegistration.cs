@@ -13,6 +13,7 @@ public static class ConversionsRegistration
         var options = builder.Configuration.GetSection(ConversionOptions.Section).Get<ConversionOptions>() ?? new();
 
         services.AddScoped<WorkQueue>();
+        services.AddScoped<ConversionCancellation>();
         services.AddSingleton<Dispatcher>();
         services.AddSingleton<ConversionRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ConversionRunner>());

@@ -108,7 +108,10 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
                 .SetProperty(c => c.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(c => c.FinishedAt, Now), cancellationToken) == 1;
 
-    /// <summary>Queues a finished conversion again as a new attempt (retry after failure, or regenerate).</summary>
+    /// <summary>
+    /// Queues a finished conversion again as a new attempt (retry after failure, or regenerate).
+    /// A model it already has stays downloadable until the new one replaces it: nothing stored is lost.
+    /// </summary>
     public async Task<bool> RequeueAsync(Guid id, CancellationToken cancellationToken) =>
         await db.Conversions
             .Where(c => c.Id == id && (c.State == ConversionState.Failed || c.State == ConversionState.Canceled || c.State == ConversionState.Succeeded))

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Image2Model.Site.Downloads;
 using Image2Model.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Image2Model.Tests.Downloads;
 
@@ -35,6 +36,28 @@ public sealed class DownloadTests(SiteFactory factory) : IClassFixture<SiteFacto
         await UserStories.SignInAsync(admin, SiteFactory.AdminEmail);
 
         Assert.Equal(HttpStatusCode.OK, (await admin.Http.GetAsync($"/files/{conversion.Id}/model.glb")).StatusCode);
+    }
+
+    [Fact]
+    public async Task While_a_model_is_made_again_the_previous_one_stays_viewable_and_downloadable()
+    {
+        using var site = new SiteFactory();
+        var owner = await UserStories.SignedInUserAsync(site);
+        var conversion = Assert.Single(await Waiting.ForBatchAsync(site, Waiting.BatchIdFrom(await UserStories.UploadAsync(owner, [Fixtures.File("apple.png")]))));
+        await using (var db = site.CreateDbContext())
+        {
+            // As if the new attempt were waiting behind a long queue.
+            await db.Conversions.Where(c => c.Id == conversion.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.State, Image2Model.Site.Conversions.ConversionState.Pending)
+                .SetProperty(c => c.Message, "Waiting in the queue"));
+        }
+
+        var page = await owner.GetPageAsync($"/models/{conversion.Id}");
+
+        Assert.Contains("previous version", page.QuerySelector(".alert.info")!.TextContent);
+        Assert.NotNull(page.QuerySelector("model-viewer"));
+        Assert.Null(page.QuerySelector("form[action*='handler=Regenerate']"));
+        Assert.Equal(HttpStatusCode.OK, (await owner.Http.GetAsync($"/files/{conversion.Id}/model.glb")).StatusCode);
     }
 
     [Theory]

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Image2Model.Site.Pages.Admin;
 
 /// <summary>The work queue as admins see it: counts, what is running where, recent failures.</summary>
-public sealed class QueueModel(AppDbContext db, WorkQueue queue, ConversionRunner runner, GeneratorCatalog generators) : PageModel
+public sealed class QueueModel(AppDbContext db, ConversionCancellation cancellation, ConversionRunner runner, GeneratorCatalog generators) : PageModel
 {
     public sealed record Row(Guid Id, Guid BatchId, string FileName, string? Owner, ConversionState State, int Progress, string Message, string Generator, string? LeaseOwner, DateTime CreatedAt);
 
@@ -31,9 +31,9 @@ public sealed class QueueModel(AppDbContext db, WorkQueue queue, ConversionRunne
 
     public async Task<IActionResult> OnPostCancelAsync(Guid conversionId, CancellationToken cancellationToken)
     {
-        if (await queue.CancelAsync(conversionId, cancellationToken))
+        if (await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == conversionId, cancellationToken) is { } conversion)
         {
-            runner.Abandon(conversionId);
+            await cancellation.CancelAsync(conversion, cancellationToken);
         }
 
         return RedirectToPage();

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Image2Model.Site.Pages.Batches;
 
 /// <summary>One upload's conversions. The same URL answers the status fragment to htmx polls.</summary>
-public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionRunner runner, GeneratorCatalog generators, Dispatcher dispatcher) : PageModel
+public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCancellation cancellation, Dispatcher dispatcher) : PageModel
 {
     public const string RejectedKey = "Rejected";
 
@@ -50,15 +50,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionRun
             return NotFound();
         }
 
-        if (await queue.CancelAsync(conversionId, cancellationToken))
-        {
-            runner.Abandon(conversionId);
-            if (conversion.ResumeState is not null && generators.All.FirstOrDefault(g => g.Name == conversion.Generator) is { } generator)
-            {
-                await generator.CancelRemoteAsync(conversion.ResumeState, cancellationToken);
-            }
-        }
-
+        await cancellation.CancelAsync(conversion, cancellationToken);
         return await AfterChangeAsync(id, cancellationToken);
     }
 

@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Image2Model.Site.Pages.Models;
 
 /// <summary>One model: 3D preview, facts, download, delete, regenerate.</summary>
-public sealed class DetailsModel(AppDbContext db, WorkQueue queue, Dispatcher dispatcher, GeneratorCatalog generators) : PageModel
+public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCancellation cancellation, Dispatcher dispatcher, GeneratorCatalog generators) : PageModel
 {
     public Conversion Conversion { get; private set; } = null!;
 
-    public string GeneratorName => generators.All.FirstOrDefault(g => g.Name == Conversion.Generator)?.DisplayName ?? Conversion.Generator;
+    public string GeneratorName => generators.Named(Conversion.Generator)?.DisplayName ?? Conversion.Generator;
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -34,7 +34,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, Dispatcher di
 
         if (!conversion.IsFinal)
         {
-            await queue.CancelAsync(id, cancellationToken);
+            await cancellation.CancelAsync(conversion, cancellationToken);
         }
 
         // Blobs are left to housekeeping: another conversion may share them (content addressing).
