@@ -38,6 +38,10 @@ public static class AccountsRegistration
             o.SlidingExpiration = true;
         });
 
+        // Cookies are re-checked against the account every minute, so a lock or a removed admin
+        // role takes effect within a minute instead of at the cookie's expiry.
+        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, p => p.RequireRole(AdminRole))
             // Everything needs a signed-in user unless a page says [AllowAnonymous].

@@ -59,7 +59,12 @@ public sealed class ApiTokens(AppDbContext db, TimeProvider clock)
         }
 
         var hash = HashOf(secret);
-        var token = await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.Hash == hash && t.RevokedAt == null, cancellationToken);
+        var found = await db.ApiTokens.AsNoTracking()
+            .Where(t => t.Hash == hash && t.RevokedAt == null)
+            .Select(t => new { Token = t, db.Users.Single(u => u.Id == t.UserId).LockoutEnd })
+            .SingleOrDefaultAsync(cancellationToken);
+        // A locked account's tokens stop working with it (admins lock accounts to shut them out).
+        var token = found is not null && !(found.LockoutEnd > clock.GetUtcNow()) ? found.Token : null;
         var now = Now;
         var stale = now - LastUsedResolution;
         if (token is not null && (token.LastUsedAt is null || token.LastUsedAt < stale))

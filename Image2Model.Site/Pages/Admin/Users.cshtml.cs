@@ -71,6 +71,8 @@ public sealed class UsersModel(AppDbContext db, UserManager<AppUser> users, Regi
         }
 
         var result = await change(user);
+        // Signed-in sessions of that account pick the change up at their next check (SecurityStampValidator).
+        await users.UpdateSecurityStampAsync(user);
         Notice = result.Succeeded ? done : string.Join(" ", result.Errors.Select(e => e.Description));
         return RedirectToPage();
     }

@@ -1,5 +1,7 @@
 using System.Net;
 using Image2Model.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Image2Model.Tests.Pages.Account;
 
@@ -111,6 +113,35 @@ public sealed class AccountTests
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
         Assert.True(last.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task An_account_an_admin_locks_is_shut_out_of_its_pages_and_its_api_tokens()
+    {
+        using var factory = new ImmediateStampCheckFactory();
+        var user = await UserStories.SignedInUserAsync(factory, "troublemaker@example.com");
+        var token = await Api.ApiStories.CreateTokenAsync(user);
+        var script = Api.ApiStories.Script(factory, token);
+        // Signed in with a working token: an unknown job is simply not found.
+        Assert.Equal(HttpStatusCode.NotFound, (await script.GetAsync($"/api/v1/status/jobs/{Guid.NewGuid()}/progress")).StatusCode);
+        var admin = factory.CreateSiteClient();
+        await UserStories.SignInAsync(admin, SiteFactory.AdminEmail);
+        var users = await admin.GetPageAsync("/admin/users");
+        var row = users.QuerySelectorAll("tbody tr").Single(r => r.TextContent.Contains("troublemaker@example.com"));
+
+        await admin.SubmitAsync(row.QuerySelector<AngleSharp.Html.Dom.IHtmlFormElement>("form[action*='handler=Lock']")!);
+
+        var page = await user.Http.GetAsync("/upload");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("/account/login", page.Headers.Location!.PathAndQuery);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync($"/api/v1/status/jobs/{Guid.NewGuid()}/progress")).StatusCode);
+    }
+
+    /// <summary>Checks the cookie against the account on every request instead of once a minute.</summary>
+    private sealed class ImmediateStampCheckFactory : SiteFactory
+    {
+        protected override void ConfigureTestServices(IServiceCollection services) =>
+            services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
     }
 
     private static async Task<HttpResponseMessage> Register(SiteClient client, string email, AngleSharp.Html.Dom.IHtmlDocument? page = null)
