@@ -40,7 +40,7 @@ public static class DownloadApiEndpoints
             return ApiResults.JobNotFound();
         }
 
-        var models = Named(job.Models);
+        var models = Named(job.Conversions);
         var files = models.Select(m => new DownloadableFile(
             m.Conversion.Id,
             m.Name,
@@ -65,7 +65,7 @@ public static class DownloadApiEndpoints
         }
 
         if (await FindJobAsync(job_id, db, cancellationToken) is not { } job
-            || Named(job.Models).FirstOrDefault(m => m.Name == filename || m.Conversion.Id.ToString() == Path.GetFileNameWithoutExtension(filename)) is not { } model
+            || Named(job.Conversions).FirstOrDefault(m => m.Name == filename || m.Conversion.Id.ToString() == Path.GetFileNameWithoutExtension(filename)) is not { } model
             || !(links.Allows(http.Request.Query["sig"], model.Conversion.Id, kind) || (token.Principal?.CanSee(job.OwnerId) ?? false)))
         {
             return ApiResults.Error(StatusCodes.Status404NotFound, "File not found");
@@ -84,9 +84,9 @@ public static class DownloadApiEndpoints
 
     private sealed record NamedModel(Conversion Conversion, string Name);
 
-    private sealed record Job(Guid Id, string OwnerId, List<Conversion> Models);
+    private sealed record Job(Guid Id, string OwnerId, List<Conversion> Conversions);
 
-    /// <summary>The job with its finished models, or null for an id that is malformed or unknown.</summary>
+    /// <summary>The job with all its conversions, or null for an id that is malformed or unknown.</summary>
     private static async Task<Job?> FindJobAsync(string jobId, AppDbContext db, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(jobId, out var id))
@@ -99,22 +99,22 @@ public static class DownloadApiEndpoints
             .Select(b => new
             {
                 b.OwnerId,
-                Models = b.Conversions.Where(c => c.State == ConversionState.Succeeded && c.ModelBlob != null)
-                    .OrderBy(c => c.CreatedAt).ThenBy(c => c.FileName).ThenBy(c => c.Id).ToList(),
+                Conversions = b.Conversions.OrderBy(c => c.CreatedAt).ThenBy(c => c.FileName).ThenBy(c => c.Id).ToList(),
             })
             .SingleOrDefaultAsync(cancellationToken);
-        return batch is null ? null : new Job(id, batch.OwnerId, batch.Models);
+        return batch is null ? null : new Job(id, batch.OwnerId, batch.Conversions);
     }
 
     /// <summary>
-    /// Each model's download name, unique within the job: two photos both called "photo.jpg"
-    /// become "photo.glb" and "photo-2.glb", so a name in a URL always means one file.
+    /// Each finished model's download name, unique within the job: two photos both called
+    /// "photo.jpg" become "photo.glb" and "photo-2.glb". Names are given over every conversion of
+    /// the job, finished or not, so a name never moves to another file when a retry succeeds later.
     /// </summary>
-    private static List<NamedModel> Named(IEnumerable<Conversion> models)
+    private static List<NamedModel> Named(IEnumerable<Conversion> conversions)
     {
         var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var named = new List<NamedModel>();
-        foreach (var model in models)
+        foreach (var model in conversions)
         {
             var name = DownloadName.For(model.FileName, ".glb");
             for (var n = 2; !taken.Add(name); n++)
@@ -125,7 +125,7 @@ public static class DownloadApiEndpoints
             named.Add(new NamedModel(model, name));
         }
 
-        return named;
+        return named.Where(m => m.Conversion.State == ConversionState.Succeeded && m.Conversion.ModelBlob != null).ToList();
     }
 
     private static string PathOf(Guid jobId, string name) => $"/api/v1/download/{jobId}/{name}";

@@ -15,7 +15,7 @@ public static class StatusEndpoints
             .WithSummary("The status of an upload's task");
 
         // No Authorization: EventSource cannot send headers. The random task id is the secret,
-        // and the stream carries progress only, never file contents or links.
+        // and the stream carries file names, states and progress only, never file contents or links.
         open.MapGet("/status/tasks/{task_id}/stream", TaskStreamAsync)
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .Produces<ApiError>(StatusCodes.Status404NotFound)

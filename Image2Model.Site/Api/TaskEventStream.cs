@@ -14,7 +14,11 @@ public sealed class TaskEventStream(TaskWatch watch, JobSnapshot first, TimeSpan
     {
         using var _ = watch;
         var response = http.Response;
-        var cancellationToken = http.RequestAborted;
+        // A server shutting down ends open streams (EventSource reconnects by itself, to another
+        // node or after the restart) instead of holding the shutdown until its timeout.
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var cancellationToken = ended.Token;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         // Tells nginx not to buffer the stream.
@@ -67,7 +71,7 @@ public sealed class TaskEventStream(TaskWatch watch, JobSnapshot first, TimeSpan
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the server is stopping.
         }
     }
 
