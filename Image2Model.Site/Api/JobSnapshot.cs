@@ -8,7 +8,7 @@ namespace Image2Model.Site.Api;
 /// <summary>One conversion as the API reports it.</summary>
 public sealed record FileState(Guid FileId, string FileName, ConversionState State, int Progress, string Message)
 {
-    public bool IsFinal => State is ConversionState.Succeeded or ConversionState.Failed or ConversionState.Canceled;
+    public bool IsFinal => State.IsFinal();
 
     /// <summary>The API's four words; a canceled file counts as failed (its message says "Canceled").</summary>
     public string Status => State switch

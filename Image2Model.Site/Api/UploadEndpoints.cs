@@ -5,7 +5,7 @@ using Image2Model.Site.Web;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using FaceLimits = Image2Model.Site.Pages.Upload.IndexModel.UploadInput;
+using FaceLimits = Image2Model.Site.Conversions.GenerationOptions;
 
 namespace Image2Model.Site.Api;
 

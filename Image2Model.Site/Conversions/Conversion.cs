@@ -9,6 +9,13 @@ public enum ConversionState
     Canceled,
 }
 
+public static class ConversionStates
+{
+    /// <summary>Succeeded, Failed or Canceled: nothing more will happen unless a user asks again.</summary>
+    public static bool IsFinal(this ConversionState state) =>
+        state is ConversionState.Succeeded or ConversionState.Failed or ConversionState.Canceled;
+}
+
 /// <summary>One photo on its way to a model. This row is the source of truth for the work queue.</summary>
 public sealed class Conversion
 {
@@ -77,7 +84,7 @@ public sealed class Conversion
 
     public DateTime? FinishedAt { get; set; }
 
-    public bool IsFinal => State is ConversionState.Succeeded or ConversionState.Failed or ConversionState.Canceled;
+    public bool IsFinal => State.IsFinal();
 
     public GenerationOptions Options => new(FaceLimit, Texture, Pbr, Seed);
 }

@@ -47,8 +47,14 @@ public enum TextureQuality
     HD,
 }
 
-/// <summary>Options chosen on the upload form. A null face limit means "Auto".</summary>
-public sealed record GenerationOptions(int? FaceLimit = null, TextureQuality Texture = TextureQuality.Standard, bool Pbr = false, int? Seed = null);
+/// <summary>Options chosen on the upload form or the API. A null face limit means "Auto".</summary>
+public sealed record GenerationOptions(int? FaceLimit = null, TextureQuality Texture = TextureQuality.Standard, bool Pbr = false, int? Seed = null)
+{
+    /// <summary>The face limits users may ask for (every generator can meet them).</summary>
+    public const int MinFaces = 500;
+
+    public const int MaxFaces = 100_000;
+}
 
 public sealed record GenerationRequest(
     Guid ConversionId,

@@ -11,9 +11,9 @@ public sealed record BatchView(Guid Id, DateTime CreatedAt, IReadOnlyList<BatchV
 {
     public sealed record Item(Guid Id, string FileName, ConversionState State, int Progress, string Message, string Generator, bool HasThumbnail);
 
-    public bool IsActive => Items.Any(i => i.State is ConversionState.Pending or ConversionState.Running);
+    public bool IsActive => Items.Any(i => !i.State.IsFinal());
 
-    public int Finished => Items.Count(i => i.State is not (ConversionState.Pending or ConversionState.Running));
+    public int Finished => Items.Count(i => i.State.IsFinal());
 
     public int Succeeded => Items.Count(i => i.State == ConversionState.Succeeded);
 

@@ -46,9 +46,6 @@ public sealed class IndexModel(BatchUploader uploader, GeneratorCatalog generato
 
     public sealed class UploadInput : IValidatableObject
     {
-        public const int MinFaces = 500;
-        public const int MaxFaces = 100_000;
-
         public string Generator { get; set; } = GeneratorCatalog.DefaultName;
 
         /// <summary>"auto", a preset number, or "custom" (then <see cref="CustomFaceLimit"/> counts).</summary>
@@ -79,9 +76,9 @@ public sealed class IndexModel(BatchUploader uploader, GeneratorCatalog generato
             {
                 yield return new ValidationResult("Pick a face limit from the list.", [nameof(FacePreset)]);
             }
-            else if (FacePreset == "custom" && CustomFaceLimit is not (>= MinFaces and <= MaxFaces))
+            else if (FacePreset == "custom" && CustomFaceLimit is not (>= GenerationOptions.MinFaces and <= GenerationOptions.MaxFaces))
             {
-                yield return new ValidationResult($"Enter a number of triangles from {MinFaces:N0} to {MaxFaces:N0}.", [nameof(CustomFaceLimit)]);
+                yield return new ValidationResult($"Enter a number of triangles from {GenerationOptions.MinFaces:N0} to {GenerationOptions.MaxFaces:N0}.", [nameof(CustomFaceLimit)]);
             }
         }
     }
