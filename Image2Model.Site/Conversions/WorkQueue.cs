@@ -20,6 +20,13 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
     public async Task<Conversion?> ClaimNextAsync(string node, TimeSpan lease, IReadOnlyCollection<Guid> busy, CancellationToken cancellationToken)
     {
         var now = Now;
+        if (db.Database.IsNpgsql())
+        {
+            return await ClaimSkippingLockedAsync(node, lease, busy, now, cancellationToken);
+        }
+
+        // SQLite has one writer at a time: read a few candidates, then let the conditional
+        // UPDATE decide; a candidate another dispatcher took first just matches no row.
         var candidates = await db.Conversions
             .Where(c => !busy.Contains(c.Id))
             .Where(c => c.State == ConversionState.Pending || (c.State == ConversionState.Running && c.LeaseExpiresAt < now))
@@ -31,14 +38,7 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
 
         foreach (var id in candidates)
         {
-            var won = await db.Conversions
-                .Where(c => c.Id == id && (c.State == ConversionState.Pending || (c.State == ConversionState.Running && c.LeaseExpiresAt < now)))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(c => c.State, ConversionState.Running)
-                    .SetProperty(c => c.LeaseOwner, node)
-                    .SetProperty(c => c.LeaseExpiresAt, now + lease)
-                    .SetProperty(c => c.StartedAt, c => c.StartedAt ?? now), cancellationToken);
-            if (won == 1)
+            if (await TakeAsync(id, node, lease, now, cancellationToken))
             {
                 return await db.Conversions.AsNoTracking().SingleAsync(c => c.Id == id, cancellationToken);
             }
@@ -46,6 +46,43 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
 
         return null;
     }
+
+    /// <summary>
+    /// PostgreSQL, many nodes: lock the best row nobody else has locked (FOR UPDATE SKIP LOCKED),
+    /// so nodes never queue up behind each other's candidates, and take it in the same transaction.
+    /// </summary>
+    private async Task<Conversion?> ClaimSkippingLockedAsync(string node, TimeSpan lease, IReadOnlyCollection<Guid> busy, DateTime now, CancellationToken cancellationToken)
+    {
+        var exclude = busy.ToArray();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var id = await db.Database.SqlQuery<Guid>($"""
+            SELECT c."Id" AS "Value" FROM "Conversions" AS c
+            WHERE (c."State" = 'Pending' OR (c."State" = 'Running' AND c."LeaseExpiresAt" < {now}))
+              AND NOT (c."Id" = ANY({exclude}))
+            ORDER BY (SELECT count(*) FROM "Conversions" AS r
+                      WHERE r."OwnerId" = c."OwnerId" AND r."State" = 'Running' AND r."LeaseExpiresAt" >= {now}),
+                     c."CreatedAt"
+            LIMIT 1
+            FOR UPDATE OF c SKIP LOCKED
+            """).ToListAsync(cancellationToken);
+        if (id.Count == 0 || !await TakeAsync(id[0], node, lease, now, cancellationToken))
+        {
+            return null;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return await db.Conversions.AsNoTracking().SingleAsync(c => c.Id == id[0], cancellationToken);
+    }
+
+    /// <summary>The claim itself: one conditional UPDATE that only one node can win.</summary>
+    private async Task<bool> TakeAsync(Guid id, string node, TimeSpan lease, DateTime now, CancellationToken cancellationToken) =>
+        await db.Conversions
+            .Where(c => c.Id == id && (c.State == ConversionState.Pending || (c.State == ConversionState.Running && c.LeaseExpiresAt < now)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.State, ConversionState.Running)
+                .SetProperty(c => c.LeaseOwner, node)
+                .SetProperty(c => c.LeaseExpiresAt, now + lease)
+                .SetProperty(c => c.StartedAt, c => c.StartedAt ?? now), cancellationToken) == 1;
 
     /// <summary>Extends the leases of the given conversions; returns those this node still owns and runs.</summary>
     public async Task<HashSet<Guid>> RenewAsync(string node, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken cancellationToken)
