@@ -1,5 +1,8 @@
+using Image2Model.Site.Data;
 using Image2Model.Site.Storage;
+using Npgsql;
 using Quartz;
+using Quartz.Impl;
 
 namespace Image2Model.Site.Conversions;
 
@@ -18,9 +21,10 @@ public static class ConversionsRegistration
         services.AddSingleton<ConversionRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ConversionRunner>());
 
+        var multiNode = DataRegistration.IsPostgres(builder.Configuration);
         services.AddQuartz(q =>
         {
-            q.ConfigureScheduler(o => o.InstanceName = "image2model");
+            q.ConfigureScheduler(o => o.InstanceName = NodeScheduler);
             // The conversions table is the queue; Quartz only keeps time, so its in-memory store is enough.
             q.UseInMemoryStore();
             q.UseDefaultThreadPool(pool => pool.MaxConcurrency = 4);
@@ -30,12 +34,46 @@ public static class ConversionsRegistration
                 // Fixed delay, not fixed rate: a tick that ran long is not followed by a burst of catch-up ticks.
                 .StartNow().WithSimpleSchedule(s => s.WithInterval(options.PollInterval).RepeatForever().MeasureIntervalFromCompletion()));
 
-            q.AddJob<HousekeepingJob>(j => j.WithIdentity(HousekeepingJob.Key).StoreDurably());
-            q.AddTrigger(t => t.ForJob(HousekeepingJob.Key).WithIdentity("housekeeping-hourly")
-                .StartAt(DateTimeOffset.UtcNow.AddMinutes(1)).WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+            if (!multiNode)
+            {
+                AddHousekeeping(q);
+            }
         });
+
+        if (multiNode)
+        {
+            // Many nodes, one housekeeper: a clustered scheduler in the shared PostgreSQL database
+            // (Quartz's own tables, created at start) fires the hourly job on exactly one node.
+            var connectionString = builder.Configuration.GetConnectionString("Default");
+            services.AddQuartz(ClusterScheduler, q =>
+            {
+                q.ConfigureScheduler(o => o.GenerateInstanceId = true);
+                q.UsePersistentStore(store =>
+                {
+                    store.UsePostgres(NpgsqlFactory.Instance, connectionString!);
+                    store.UseClustering();
+                    store.UseSerializer<SystemTextJsonObjectSerializer>();
+                    store.ProvisionSchema();
+                });
+                AddHousekeeping(q);
+            });
+        }
+
         // Let an in-flight tick finish on shutdown; the runner itself finishes or releases running work.
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder;
+    }
+
+    /// <summary>This node's own scheduler: the dispatcher's tick (and housekeeping on a single node).</summary>
+    public const string NodeScheduler = "image2model";
+
+    /// <summary>The scheduler all nodes share through PostgreSQL, for jobs that must run once per cluster.</summary>
+    public const string ClusterScheduler = "image2model-cluster";
+
+    private static void AddHousekeeping(IQuartzBuilder q)
+    {
+        q.AddJob<HousekeepingJob>(j => j.WithIdentity(HousekeepingJob.Key).StoreDurably());
+        q.AddTrigger(t => t.ForJob(HousekeepingJob.Key).WithIdentity("housekeeping-hourly")
+            .StartAt(DateTimeOffset.UtcNow.AddMinutes(1)).WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
     }
 }

@@ -18,7 +18,8 @@ public sealed class Dispatcher(ISchedulerFactory schedulers, ILogger<Dispatcher>
     {
         try
         {
-            var scheduler = await schedulers.GetScheduler();
+            var scheduler = await schedulers.LookupScheduler(ConversionsRegistration.NodeScheduler)
+                ?? throw new SchedulerException("The node's scheduler is not running.");
             await scheduler.TriggerJob(DispatchJob.Key, new JobDataMap());
         }
         catch (SchedulerException e)

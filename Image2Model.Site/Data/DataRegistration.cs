@@ -56,6 +56,7 @@ public static class DataRegistration
         }
     }
 
-    private static bool IsPostgres(IConfiguration configuration) =>
+    /// <summary>PostgreSQL means a deployment that may have several nodes.</summary>
+    public static bool IsPostgres(IConfiguration configuration) =>
         string.Equals(configuration["Database:Provider"], "Postgres", StringComparison.OrdinalIgnoreCase);
 }

@@ -3,7 +3,10 @@ using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Image2Model.Tests.Api;
 using Image2Model.Tests.Infrastructure;
+using Image2Model.Site.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 
 namespace Image2Model.Tests.Data;
 
@@ -28,6 +31,39 @@ public sealed class PostgresSiteTests
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
         // Data Protection keys live in the database, so every node can read every cookie.
         Assert.NotEmpty(await db.DataProtectionKeys.ToListAsync());
+    }
+
+    [Fact]
+    public async Task Two_nodes_share_one_clustered_housekeeping_scheduler_and_each_keeps_its_own_dispatcher()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        using var first = Node(database);
+        using var second = Node(database);
+
+        var firstSchedulers = first.Services.GetRequiredService<ISchedulerFactory>();
+        var secondSchedulers = second.Services.GetRequiredService<ISchedulerFactory>();
+        var clustered = (await firstSchedulers.LookupScheduler(ConversionsRegistration.ClusterScheduler))!;
+        var otherClustered = (await secondSchedulers.LookupScheduler(ConversionsRegistration.ClusterScheduler))!;
+
+        var metadata = await clustered.GetMetadata();
+        Assert.True(metadata.JobStoreClustered);
+        Assert.NotEqual(await clustered.GetSchedulerInstanceId(), await otherClustered.GetSchedulerInstanceId());
+        Assert.True(await clustered.Exists(HousekeepingJob.Key));
+        var node = (await firstSchedulers.LookupScheduler(ConversionsRegistration.NodeScheduler))!;
+        Assert.True(await node.Exists(DispatchJob.Key));
+        Assert.False(await node.Exists(HousekeepingJob.Key));
+        // Work still flows through each node's own dispatcher.
+        var client = await UserStories.SignedInUserAsync(second);
+        var conversion = Assert.Single(await Waiting.ForBatchAsync(second, Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")]))));
+        Assert.Equal(ConversionState.Succeeded, conversion.State);
+    }
+
+    private static SiteFactory Node(string database)
+    {
+        var site = new SiteFactory();
+        site.Settings["Database:Provider"] = "Postgres";
+        site.Settings["ConnectionStrings:Default"] = database;
+        return site;
     }
 
     [Fact]
