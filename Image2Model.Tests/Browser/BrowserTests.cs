@@ -70,6 +70,25 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await context.CloseAsync();
     }
 
+    [Fact]
+    public async Task Admin_sees_the_queue_with_the_generators_and_the_accounts()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel("Email").FillAsync(SiteFactory.AdminEmail);
+        await page.GetByLabel("Password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+        await Assertions.Expect(page.Locator("table").First).ToContainTextAsync("local");
+        await Screenshot(page, "admin-queue");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Accounts" }).ClickAsync();
+        await Assertions.Expect(page.Locator("main table")).ToContainTextAsync(SiteFactory.AdminEmail);
+        await Screenshot(page, "admin-users");
+        await context.CloseAsync();
+    }
+
     /// <summary>Registers through the form, then signs in, landing on the upload page.</summary>
     internal static async Task SignUpAsync(IPage page, string email)
     {
