@@ -61,9 +61,8 @@ internal sealed class BackgroundModel
             double u = (x + 0.5) / w, v = (y + 0.5) / h;
             basis[s] = [1, u, v, u * u, u * v, v * v];
         }
-        var inlier = new bool[m];
-        Array.Fill(inlier, true);
         var residual = new double[m];
+        var inlier = MedianColourInliers(samples, rgb, residual);
         var coefficients = new double[3][];
         double sigma = 0;
         var inliers = m;
@@ -110,6 +109,36 @@ internal sealed class BackgroundModel
         Array.Fill(all, true);
         var stepSigma = 1.4826 * Median(stepArray, all);
         return new BackgroundModel(coefficients, w, h, sigma, stepSigma, (double)inliers / m);
+    }
+
+    /// <summary>
+    /// The first guess at which border samples are backdrop: those near the median border colour.
+    /// Starting from all samples instead lets an object that runs along a whole side of the frame
+    /// (a pale base cut off by the bottom edge) bend the quadratic surface onto itself.
+    /// </summary>
+    private static bool[] MedianColourInliers(List<int> samples, byte[] rgb, double[] residual)
+    {
+        var m = samples.Count;
+        var median = new double[3];
+        var channel = new double[m];
+        var all = new bool[m];
+        Array.Fill(all, true);
+        for (var c = 0; c < 3; c++)
+        {
+            for (var s = 0; s < m; s++) channel[s] = rgb[samples[s] * 3 + c];
+            median[c] = Median(channel, all);
+        }
+        for (var s = 0; s < m; s++)
+        {
+            var i = samples[s] * 3;
+            double dr = rgb[i] - median[0], dg = rgb[i + 1] - median[1], db = rgb[i + 2] - median[2];
+            residual[s] = Math.Sqrt(dr * dr + dg * dg + db * db);
+        }
+        // Generous: a gradient backdrop spreads far from its median and must still count.
+        var limit = Math.Max(3 * 1.4826 * Median(residual, all), 12);
+        var inlier = new bool[m];
+        for (var s = 0; s < m; s++) inlier[s] = residual[s] < limit;
+        return inlier;
     }
 
     private static double StepNorm(byte[] rgb, int a, int b)

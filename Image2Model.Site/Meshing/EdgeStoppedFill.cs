@@ -10,12 +10,15 @@ internal sealed class EdgeStoppedFill(byte[] rgb, int width, int height, int max
     private readonly int[] _queue = new int[width * height];
 
     /// <summary>Marks in <paramref name="reached"/> every pixel the seeds can reach; optionally lists them.</summary>
-    public void Grow(ReadOnlySpan<int> seeds, byte[] allowed, byte[] reached, List<int>? members = null)
+    public void Grow(ReadOnlySpan<int> seeds, byte[] allowed, byte[] reached, List<int>? members = null) => Grow(seeds, allowed, reached, allowed, members);
+
+    /// <summary>As <see cref="Grow(ReadOnlySpan{int}, byte[], byte[], List{int}?)"/>, with a stricter test for where a seed may start.</summary>
+    public void Grow(ReadOnlySpan<int> seeds, byte[] seedAllowed, byte[] reached, byte[] allowed, List<int>? members = null)
     {
         int head = 0, tail = 0;
         foreach (var s in seeds)
         {
-            if (allowed[s] == 0 || reached[s] != 0) continue;
+            if (seedAllowed[s] == 0 || allowed[s] == 0 || reached[s] != 0) continue;
             reached[s] = 1;
             _queue[tail++] = s;
         }

@@ -64,6 +64,9 @@ internal static class Segmentation
         var colourTolerance = Math.Clamp(3.5 * model.Sigma + 14, 20, 70);
         var stepTolerance = Math.Clamp(3 * model.StepSigma + 10, 12, 60);
 
+        // Where colour alone cannot tell object from backdrop (pale on white), outlines still can.
+        var edges = EdgeMap.Detect(smooth, w, h);
+
         var backgroundLike = new byte[n];
         var strictlyBackground = new byte[n];
         Parallel.For(0, h, y =>
@@ -87,8 +90,9 @@ internal static class Segmentation
                         distance = Math.Min(distance, Math.Sqrt(sr * sr + sg * sg + sb * sb) + 6 + 10 * (1 - alpha));
                     }
                 }
-                backgroundLike[i] = distance < colourTolerance ? (byte)1 : (byte)0;
-                strictlyBackground[i] = plain < colourTolerance * 0.6 ? (byte)1 : (byte)0;
+                var open = edges[i] == 0;
+                backgroundLike[i] = open && distance < colourTolerance ? (byte)1 : (byte)0;
+                strictlyBackground[i] = open && plain < colourTolerance * 0.6 ? (byte)1 : (byte)0;
             }
         });
 
@@ -96,7 +100,9 @@ internal static class Segmentation
         // background colour as real holes (a mug handle), if they are big enough to matter.
         var fill = new EdgeStoppedFill(smooth, w, h, maxStepSquared: (int)(stepTolerance * stepTolerance));
         var background = new byte[n];
-        fill.Grow(BorderPixels(w, h), backgroundLike, background);
+        // Seeds are border pixels of unmistakable backdrop colour: a pale object cut off by the frame
+        // is background-like in colour, and seeding inside it would fill it from within.
+        fill.Grow(BorderPixels(w, h), strictlyBackground, background, allowed: backgroundLike);
 
         var minHole = Math.Max(24, n / 2000);
         var pocketAllowed = new byte[n];

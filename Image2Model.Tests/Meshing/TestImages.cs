@@ -102,6 +102,46 @@ public static class TestImages
         return data.ToArray();
     }
 
+    /// <summary>
+    /// The fixture made pale (grey, lifted towards white: a white mug, a plaster figure) on a
+    /// near-white backdrop with a faint soft shadow and a little sensor noise: the low-contrast case.
+    /// </summary>
+    public static byte[] LightComposite(string fixture)
+    {
+        using var subject = LoadRgba(fixture);
+        int w = subject.Width, h = subject.Height;
+        using var surface = SKSurface.Create(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        canvas.Clear(new SKColor(246, 245, 242));
+        using var subjectImage = SKImage.FromBitmap(subject);
+        using (var shadow = new SKPaint())
+        {
+            // An image filter, not a mask filter: Skia ignores mask filters when drawing an RGBA
+            // image, which would leave a hard-edged shadow.
+            shadow.ColorFilter = SKColorFilter.CreateBlendMode(new SKColor(60, 50, 40, 45), SKBlendMode.SrcIn);
+            shadow.ImageFilter = SKImageFilter.CreateBlur(Math.Max(w, h) / 50f, Math.Max(w, h) / 50f);
+            canvas.DrawImage(subjectImage, w / 40f, h / 30f, SKSamplingOptions.Default, shadow);
+        }
+        using (var pale = new SKPaint())
+        {
+            // Luminance only, compressed into the top of the range: v' = 0.3 * luma + 165 (of 255).
+            const float k = 0.3f, lift = 165f / 255f;
+            pale.ColorFilter = SKColorFilter.CreateColorMatrix(
+            [
+                0.2126f * k, 0.7152f * k, 0.0722f * k, 0, lift,
+                0.2126f * k, 0.7152f * k, 0.0722f * k, 0, lift,
+                0.2126f * k, 0.7152f * k, 0.0722f * k, 0, lift,
+                0, 0, 0, 1, 0,
+            ]);
+            canvas.DrawImage(subjectImage, 0, 0, SKSamplingOptions.Default, pale);
+        }
+        using var image = surface.Snapshot();
+        using var bitmap = SKBitmap.FromImage(image);
+        AddNoise(bitmap, sigma: 2, seed: 11);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 95);
+        return data.ToArray();
+    }
+
     private static void AddNoise(SKBitmap bitmap, double sigma, int seed)
     {
         var random = new Random(seed);
