@@ -89,7 +89,8 @@ public static class TestImages
                 using (var shadow = new SKPaint())
                 {
                     shadow.ColorFilter = SKColorFilter.CreateBlendMode(new SKColor(0, 0, 0, 110), SKBlendMode.SrcIn);
-                    shadow.MaskFilter = SKMaskFilter.CreateBlur(SKBlurStyle.Normal, Math.Max(w, h) / 60f);
+                    // An image filter, not a mask filter: Skia ignores mask filters when drawing images, which would leave the shadow hard-edged.
+                    shadow.ImageFilter = SKImageFilter.CreateBlur(Math.Max(w, h) / 60f, Math.Max(w, h) / 60f);
                     canvas.DrawImage(subjectImage, w / 40f, h / 30f, SKSamplingOptions.Default, shadow);
                 }
                 break;
