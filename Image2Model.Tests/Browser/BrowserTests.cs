@@ -71,6 +71,30 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task Photos_dropped_on_the_drop_zone_are_chosen_and_previewed()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        var page = await context.NewPageAsync();
+        await SignUpAsync(page, $"dropper-{Guid.NewGuid():N}@example.com");
+
+        await page.EvaluateAsync("""
+            async () => {
+              const canvas = document.createElement("canvas");
+              canvas.width = canvas.height = 8;
+              const blob = await new Promise(done => canvas.toBlob(done, "image/png"));
+              const files = new DataTransfer();
+              files.items.add(new File([blob], "dropped.png", { type: "image/png" }));
+              document.querySelector(".dropzone").dispatchEvent(new DragEvent("drop", { dataTransfer: files, bubbles: true, cancelable: true }));
+            }
+            """);
+
+        await Assertions.Expect(page.Locator("#chosen-files li")).ToContainTextAsync("dropped.png");
+        await Assertions.Expect(page.Locator("#chosen-files img")).ToHaveCountAsync(1);
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => document.querySelector('#files').files.length"));
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Admin_sees_the_queue_with_the_generators_and_the_accounts()
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });

@@ -59,12 +59,39 @@
       if (!list || input.dataset.enhanced) return;
       input.dataset.enhanced = "1";
       input.addEventListener("change", function () {
+        list.querySelectorAll("img").forEach(function (img) { URL.revokeObjectURL(img.src); });
         list.replaceChildren();
         Array.prototype.forEach.call(input.files, function (file) {
           var item = document.createElement("li");
-          item.textContent = file.name + " (" + (file.size / 1048576).toFixed(1) + " MB)";
+          if (/^image\/(jpeg|png)$/.test(file.type)) {
+            var preview = document.createElement("img");
+            preview.alt = "";
+            preview.src = URL.createObjectURL(file);
+            item.appendChild(preview);
+          }
+          item.appendChild(document.createTextNode(file.name + " (" + (file.size / 1048576).toFixed(1) + " MB)"));
           list.appendChild(item);
         });
+      });
+    });
+  }
+
+  // Photos dropped anywhere on the drop zone go into its file input.
+  function acceptDrops(root) {
+    root.querySelectorAll(".dropzone").forEach(function (zone) {
+      var input = zone.querySelector("input[type=file]");
+      if (!input || zone.dataset.enhanced) return;
+      zone.dataset.enhanced = "1";
+      zone.addEventListener("dragover", function (event) {
+        event.preventDefault();
+        zone.classList.add("dragging");
+      });
+      zone.addEventListener("dragleave", function () { zone.classList.remove("dragging"); });
+      zone.addEventListener("drop", function (event) {
+        event.preventDefault();
+        zone.classList.remove("dragging");
+        input.files = event.dataTransfer.files;
+        input.dispatchEvent(new Event("change"));
       });
     });
   }
@@ -72,6 +99,7 @@
   function enhance(root) {
     syncFaceLimit(root);
     listChosenFiles(root);
+    acceptDrops(root);
   }
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
