@@ -43,15 +43,18 @@ public static class LocalEngine
             var (area, perimeter) = ShapeField.Measure(subject);
             var faces = Budget(options.FaceLimit, AutoFaces(area, perimeter));
             var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces));
+            // The texture's JPEG encoding runs on one core; the mesh is built alongside it.
+            var baking = Task.Run(() => TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide));
             var mesh = CutoutMesher.Build(field, faces, depthScale: 1f);
-            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide);
+            var texture = baking.GetAwaiter().GetResult();
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut);
         }
         else
         {
             var faces = Budget(options.FaceLimit, 20_000);
+            var baking = Task.Run(() => TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide));
             var mesh = ReliefMesher.Build(working, faces);
-            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide);
+            var texture = baking.GetAwaiter().GetResult();
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief);
         }
     }

@@ -19,27 +19,35 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         var area = factor * factor;
         var source = Pixels;
         var stride = Width * 4;
-        Parallel.For(0, h, y =>
+        var half = area / 2;
+        Parallel.For(0, h, () => new int[w * 4], (y, _, sums) =>
         {
-            Span<int> sums = stackalloc int[4];
-            for (var x = 0; x < w; x++)
+            // Sum the block's rows into one row of running totals, then divide once.
+            Array.Clear(sums);
+            for (var dy = 0; dy < factor; dy++)
             {
-                sums.Clear();
-                for (var dy = 0; dy < factor; dy++)
+                var row = source.AsSpan((y * factor + dy) * stride, w * factor * 4);
+                for (int x = 0, s = 0; x < w; x++)
                 {
-                    var row = (y * factor + dy) * stride + x * factor * 4;
-                    for (var dx = 0; dx < factor * 4; dx += 4)
+                    var o = x * 4;
+                    int r = sums[o], g = sums[o + 1], b = sums[o + 2], a = sums[o + 3];
+                    for (var dx = 0; dx < factor; dx++, s += 4)
                     {
-                        sums[0] += source[row + dx];
-                        sums[1] += source[row + dx + 1];
-                        sums[2] += source[row + dx + 2];
-                        sums[3] += source[row + dx + 3];
+                        r += row[s];
+                        g += row[s + 1];
+                        b += row[s + 2];
+                        a += row[s + 3];
                     }
+                    sums[o] = r;
+                    sums[o + 1] = g;
+                    sums[o + 2] = b;
+                    sums[o + 3] = a;
                 }
-                var o = (y * w + x) * 4;
-                for (var c = 0; c < 4; c++) target[o + c] = (byte)((sums[c] + area / 2) / area);
             }
-        });
+            var output = target.AsSpan(y * w * 4, w * 4);
+            for (var i = 0; i < output.Length; i++) output[i] = (byte)((sums[i] + half) / area);
+            return sums;
+        }, _ => { });
         return new RgbaImage(w, h, target);
     }
 

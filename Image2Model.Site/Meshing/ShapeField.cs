@@ -97,8 +97,10 @@ internal sealed class ShapeField
         }
         if (radius >= 1) Close(local, w, h, (float)(radius * radius));
 
-        var toOutside = DistanceTransform.SquaredDistanceTo(local, w, h, 0);
-        var toInside = DistanceTransform.SquaredDistanceTo(local, w, h, 1);
+        float[] toOutside = [], toInside = [];
+        Parallel.Invoke(
+            () => toOutside = DistanceTransform.SquaredDistanceTo(local, w, h, 0),
+            () => toInside = DistanceTransform.SquaredDistanceTo(local, w, h, 1));
         var signed = new float[w * h];
         var balls = new float[w * h];
         for (var i = 0; i < signed.Length; i++)
@@ -138,6 +140,29 @@ internal sealed class ShapeField
     public float SampleSignedDistance(double x, double y) => Sample(SignedDistance, x, y, -3f);
 
     public float SampleBulge(double x, double y) => Sample(Bulge, x, y, 0f);
+
+    /// <summary>
+    /// One axis of <see cref="SampleSignedDistance"/>'s bilinear lookup: the cell index (-1 when
+    /// the coordinate is outside the field) and the weight, for sampling many points on a grid.
+    /// </summary>
+    public (int Index, float T) SampleAxis(double coordinate, bool horizontal)
+    {
+        var f = coordinate - (horizontal ? X0 : Y0) - 0.5;
+        var size = horizontal ? Width : Height;
+        if (f < 0 || f > size - 1) return (-1, 0f);
+        var i = Math.Min((int)f, size - 2);
+        return (i, (float)(f - i));
+    }
+
+    /// <summary>The signed distance at a point given by <see cref="SampleAxis"/> (both indices valid).</summary>
+    public float SignedDistanceAt(int ix, int iy, float tx, float ty)
+    {
+        var field = SignedDistance;
+        var i = iy * Width + ix;
+        var top = field[i] + (field[i + 1] - field[i]) * tx;
+        var bottom = field[i + Width] + (field[i + Width + 1] - field[i + Width]) * tx;
+        return top + (bottom - top) * ty;
+    }
 
     private float Sample(float[] field, double x, double y, float outside)
     {

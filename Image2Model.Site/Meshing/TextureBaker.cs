@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>A texture and where it sits in working-image coordinates (for UVs).</summary>
@@ -55,19 +58,33 @@ internal static class TextureBaker
             var stepX = (double)pw / tw / sx;
             var stepY = (double)ph / th / sy;
             double ox = px0 / sx, oy = py0 / sy;
+            // The bilinear sample's cell and weights depend on the column or on the row alone, so
+            // they are worked out once per column and once per row (same arithmetic as
+            // ShapeField.SampleSignedDistance, so the same values).
+            var columns = new (int Index, float T)[tw];
+            for (var x = 0; x < tw; x++) columns[x] = field.SampleAxis(ox + (x + 0.5) * stepX, horizontal: true);
             Parallel.For(0, th, y =>
             {
-                var wy = oy + (y + 0.5) * stepY;
+                var row = valid.AsSpan(y * tw, tw);
+                var (iy, ty) = field.SampleAxis(oy + (y + 0.5) * stepY, horizontal: false);
+                if (iy < 0) return;
+                var alpha = pixels.AsSpan(y * tw * 4, tw * 4);
                 for (var x = 0; x < tw; x++)
                 {
-                    var wx = ox + (x + 0.5) * stepX;
-                    var i = y * tw + x;
-                    valid[i] = field.SampleSignedDistance(wx, wy) > InsideMargin && pixels[i * 4 + 3] > 200 ? (byte)1 : (byte)0;
+                    var (ix, tx) = columns[x];
+                    if (ix < 0 || alpha[x * 4 + 3] <= 200) continue;
+                    row[x] = field.SignedDistanceAt(ix, iy, tx, ty) > InsideMargin ? (byte)1 : (byte)0;
                 }
             });
             PushPull.Fill(pixels, valid, tw, th);
         }
-        for (var i = 3; i < pixels.Length; i += 4) pixels[i] = 255;
+        // Opaque: JPEG has no alpha. A vector OR sets every fourth byte (little-endian RGBA words).
+        var words = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan());
+        var opaque = BitConverter.IsLittleEndian ? 0xFF000000u : 0x000000FFu;
+        var vectorised = words.Length - words.Length % Vector<uint>.Count;
+        var alphaBits = new Vector<uint>(opaque);
+        for (var i = 0; i < vectorised; i += Vector<uint>.Count) (new Vector<uint>(words[i..]) | alphaBits).CopyTo(words[i..]);
+        for (var i = vectorised; i < words.Length; i++) words[i] |= opaque;
         return new BakedTexture(texture.EncodeJpeg(JpegQuality), px0 / sx, py0 / sy, pw / sx, ph / sy);
     }
 }
