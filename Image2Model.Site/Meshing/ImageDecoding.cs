@@ -42,7 +42,8 @@ internal static class ImageDecoding
         }
 
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var pixels = new byte[info.BytesSize];
+        // Every byte is written by the codec (or the decode fails), so the array need not be zeroed first.
+        var pixels = GC.AllocateUninitializedArray<byte>(info.BytesSize);
         SKCodecResult result;
         var handle = GCHandle.Alloc(pixels, GCHandleType.Pinned);
         try

@@ -157,19 +157,34 @@ internal static class MaskOps
                 others -= Other(x - radius, row);
             }
         });
-        Parallel.For(0, w, x =>
+        // Pass 2, row by row with a running count per column (a block of columns per thread).
+        var outside = outsideIsOther ? 1 : 0;
+        var blocks = Math.Max(1, Math.Min(Environment.ProcessorCount * 2, w / 64));
+        Parallel.For(0, blocks, block =>
         {
-            var others = 0;
-            for (var y = -radius; y < radius; y++) others += RowHit(y, x);
+            int from = (int)((long)w * block / blocks), to = (int)((long)w * (block + 1) / blocks), span = to - from;
+            var others = new int[span];
+            for (var y = -radius; y < radius; y++) Add(others, y, from, +1);
             for (var y = 0; y < h; y++)
             {
-                others += RowHit(y + radius, x);
-                mask[y * w + x] = others > 0 ? (byte)(1 - keep) : keep;
-                others -= RowHit(y - radius, x);
+                Add(others, y + radius, from, +1);
+                var output = mask.AsSpan(y * w + from, span);
+                for (var i = 0; i < span; i++) output[i] = others[i] > 0 ? (byte)(1 - keep) : keep;
+                Add(others, y - radius, from, -1);
             }
         });
 
+        void Add(int[] others, int y, int from, int sign)
+        {
+            if (y < 0 || y >= h)
+            {
+                if (outside != 0) for (var i = 0; i < others.Length; i++) others[i] += sign;
+                return;
+            }
+            var row = rows.AsSpan(y * w + from, others.Length);
+            for (var i = 0; i < others.Length; i++) others[i] += sign * row[i];
+        }
+
         int Other(int x, int row) => x < 0 || x >= w ? (outsideIsOther ? 1 : 0) : mask[row + x] != keep ? 1 : 0;
-        int RowHit(int y, int x) => y < 0 || y >= h ? (outsideIsOther ? 1 : 0) : rows[y * w + x];
     }
 }

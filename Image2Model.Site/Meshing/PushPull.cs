@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -14,7 +16,7 @@ internal static class PushPull
         // Level 1 is built straight from the bytes; deeper levels are floats (r, g, b, weight), premultiplied.
         var levels = new List<(float[] Data, int W, int H)>();
         int lw = (w + 1) / 2, lh = (h + 1) / 2;
-        var first = new float[lw * lh * 4];
+        var first = ArrayPool<float>.Shared.Rent(lw * lh * 4);
         Parallel.For(0, lh, y =>
         {
             var target = first.AsSpan(y * lw * 4, lw * 4);
@@ -45,7 +47,7 @@ internal static class PushPull
             var (src, sw, sh) = levels[^1];
             lw = (sw + 1) / 2;
             lh = (sh + 1) / 2;
-            var next = new float[lw * lh * 4];
+            var next = ArrayPool<float>.Shared.Rent(lw * lh * 4);
             int nw = lw, nh = lh;
             RunRows(nh, y =>
             {
@@ -119,6 +121,8 @@ internal static class PushPull
                 x = nextGap < 0 ? -1 : end + nextGap;
             }
         });
+        // Every level is written in full before it is read, so pooled (dirty) arrays are fine.
+        foreach (var (data, _, _) in levels) ArrayPool<float>.Shared.Return(data);
     }
 
     private static void RunRows(int rows, Action<int> row)

@@ -90,9 +90,11 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         return new RgbaImage(w, h, target);
     }
 
-    public RgbaImage Crop(int x0, int y0, int w, int h)
+    public RgbaImage Crop(int x0, int y0, int w, int h) => Crop(x0, y0, w, h, new byte[w * h * 4]);
+
+    /// <summary>Crops into <paramref name="target"/> (at least w x h x 4 bytes, e.g. from a pool).</summary>
+    public RgbaImage Crop(int x0, int y0, int w, int h, byte[] target)
     {
-        var target = new byte[w * h * 4];
         for (var y = 0; y < h; y++)
         {
             Pixels.AsSpan(((y0 + y) * Width + x0) * 4, w * 4).CopyTo(target.AsSpan(y * w * 4));

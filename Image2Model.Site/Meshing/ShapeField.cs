@@ -103,27 +103,30 @@ internal sealed class ShapeField
             () => toInside = DistanceTransform.SquaredDistanceTo(local, w, h, 1));
         var signed = new float[w * h];
         var balls = new float[w * h];
-        for (var i = 0; i < signed.Length; i++)
+        Parallel.For(0, h, y =>
         {
-            if (local[i] != 0)
+            for (int i = y * w, end = i + w; i < end; i++)
             {
-                var d = MathF.Sqrt(toOutside[i]) - 0.5f;
-                signed[i] = d;
-                // Each inside pixel is the centre of a ball touching the outline; store -r².
-                balls[i] = -d * d;
+                if (local[i] != 0)
+                {
+                    var d = MathF.Sqrt(toOutside[i]) - 0.5f;
+                    signed[i] = d;
+                    // Each inside pixel is the centre of a ball touching the outline; store -r².
+                    balls[i] = -d * d;
+                }
+                else
+                {
+                    signed[i] = -(MathF.Sqrt(toInside[i]) - 0.5f);
+                    balls[i] = 1e20f;
+                }
             }
-            else
-            {
-                signed[i] = -(MathF.Sqrt(toInside[i]) - 0.5f);
-                balls[i] = 1e20f;
-            }
-        }
+        });
         // Union of inscribed balls: height² = max_q (r(q)² - |p - q|²) = -min_q (|p - q|² - r(q)²).
         DistanceTransform.Transform2D(balls, w, h);
-        for (var i = 0; i < balls.Length; i++)
+        Parallel.For(0, h, y =>
         {
-            balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
-        }
+            for (int i = y * w, end = i + w; i < end; i++) balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
+        });
         return new ShapeField(x0, y0, w, h, signed, balls, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
     }
 

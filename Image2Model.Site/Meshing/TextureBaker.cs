@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -39,21 +40,43 @@ internal static class TextureBaker
             pw = Math.Min(photo.Width, (int)Math.Ceiling(wx1 * sx)) - px0;
             ph = Math.Min(photo.Height, (int)Math.Ceiling(wy1 * sy)) - py0;
         }
-        var crop = pw == photo.Width && ph == photo.Height ? photo : photo.Crop(px0, py0, pw, ph);
         // Sides need not be powers of two (glTF 2.0 and WebGL 2 mipmap any size); resampling to one
         // would cost more than the rest of the texture step.
         var cap = Math.Max(16, maxSize);
         var shrink = Math.Min(1.0, (double)cap / Math.Max(pw, ph));
-        var texture = shrink < 1
-            ? crop.Resize(Math.Max(1, (int)Math.Round(pw * shrink)), Math.Max(1, (int)Math.Round(ph * shrink)))
-            : ReferenceEquals(crop, photo) ? photo.Crop(0, 0, pw, ph) : crop;
+        // Work buffers are pooled: fresh megabyte arrays cost page faults and collections.
+        byte[]? rentedPixels = null, rentedValid = null;
+        try
+        {
+            RgbaImage texture;
+            if (shrink < 1)
+            {
+                var crop = pw == photo.Width && ph == photo.Height ? photo : photo.Crop(px0, py0, pw, ph);
+                texture = crop.Resize(Math.Max(1, (int)Math.Round(pw * shrink)), Math.Max(1, (int)Math.Round(ph * shrink)));
+            }
+            else
+            {
+                rentedPixels = ArrayPool<byte>.Shared.Rent(pw * ph * 4);
+                texture = photo.Crop(px0, py0, pw, ph, rentedPixels);
+            }
+            return Bake(texture, field, sx, sy, px0, py0, pw, ph, ref rentedValid);
+        }
+        finally
+        {
+            if (rentedPixels is not null) ArrayPool<byte>.Shared.Return(rentedPixels);
+            if (rentedValid is not null) ArrayPool<byte>.Shared.Return(rentedValid);
+        }
+    }
 
+    private static BakedTexture Bake(RgbaImage texture, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, ref byte[]? rentedValid)
+    {
         int tw = texture.Width, th = texture.Height;
         var pixels = texture.Pixels;
         if (field is not null)
         {
             // Gaps the mesher closed keep their photo content (a logo's white stripe stays white).
-            var valid = new byte[tw * th];
+            var valid = rentedValid = ArrayPool<byte>.Shared.Rent(tw * th);
+            Array.Clear(valid, 0, tw * th);
             // Texel centre -> photo -> working coordinates; keep only texels well inside the outline.
             var stepX = (double)pw / tw / sx;
             var stepY = (double)ph / th / sy;
@@ -79,7 +102,7 @@ internal static class TextureBaker
             PushPull.Fill(pixels, valid, tw, th);
         }
         // Opaque: JPEG has no alpha. A vector OR sets every fourth byte (little-endian RGBA words).
-        var words = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan());
+        var words = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan(0, tw * th * 4));
         var opaque = BitConverter.IsLittleEndian ? 0xFF000000u : 0x000000FFu;
         var vectorised = words.Length - words.Length % Vector<uint>.Count;
         var alphaBits = new Vector<uint>(opaque);
