@@ -8,7 +8,17 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
 {
     public int Width { get; } = width;
     public int Height { get; } = height;
+    /// <summary>Width x height x 4 bytes, possibly followed by unused ones (a pooled buffer).</summary>
     public byte[] Pixels { get; } = pixels;
+
+    /// <summary>Pixels came from <see cref="System.Buffers.ArrayPool{T}.Shared"/>; see <see cref="ReturnToPool"/>.</summary>
+    public bool Pooled { get; init; }
+
+    /// <summary>Gives a pooled buffer back; the image must not be used afterwards.</summary>
+    public void ReturnToPool()
+    {
+        if (Pooled) System.Buffers.ArrayPool<byte>.Shared.Return(Pixels);
+    }
 
     /// <summary>Averages <paramref name="factor"/> x <paramref name="factor"/> blocks (a box filter: cheap and alias-free).</summary>
     public RgbaImage Downsample(int factor)

@@ -33,7 +33,7 @@ internal static class Segmentation
         var px = image.Pixels;
         var n = image.Width * image.Height;
         var translucent = 0;
-        for (var i = 3; i < px.Length; i += 4)
+        for (var i = 3; i < n * 4; i += 4)
         {
             if (px[i] < 250) translucent++;
         }
