@@ -7,14 +7,16 @@ namespace Image2Model.Site.Meshing;
 /// </summary>
 internal sealed class ShapeField
 {
-    private ShapeField(int x0, int y0, int width, int height, float[] signedDistance, float[] bulge, int area, int boxX0, int boxY0, int boxW, int boxH)
+    private readonly Lazy<float[]> _bulge;
+
+    private ShapeField(int x0, int y0, int width, int height, float[] signedDistance, Func<float[]> bulge, int area, int boxX0, int boxY0, int boxW, int boxH)
     {
         X0 = x0;
         Y0 = y0;
         Width = width;
         Height = height;
         SignedDistance = signedDistance;
-        Bulge = bulge;
+        _bulge = new Lazy<float[]>(bulge);
         Area = area;
         BoxX0 = boxX0;
         BoxY0 = boxY0;
@@ -33,7 +35,8 @@ internal sealed class ShapeField
     public float[] SignedDistance { get; }
 
     /// <summary>Half-thickness of the inflated solid at each pixel (0 outside).</summary>
-    public float[] Bulge { get; }
+    /// <remarks>Worked out on first use (by the mesher, while the texture bakes from the signed distance).</remarks>
+    public float[] Bulge => _bulge.Value;
 
     public int Area { get; }
     public int BoxWidth { get; }
@@ -122,12 +125,15 @@ internal sealed class ShapeField
             }
         });
         // Union of inscribed balls: height² = max_q (r(q)² - |p - q|²) = -min_q (|p - q|² - r(q)²).
-        DistanceTransform.Transform2D(balls, w, h);
-        Parallel.For(0, h, y =>
+        return new ShapeField(x0, y0, w, h, signed, () =>
         {
-            for (int i = y * w, end = i + w; i < end; i++) balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
-        });
-        return new ShapeField(x0, y0, w, h, signed, balls, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
+            DistanceTransform.Transform2D(balls, w, h);
+            Parallel.For(0, h, y =>
+            {
+                for (int i = y * w, end = i + w; i < end; i++) balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
+            });
+            return balls;
+        }, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
     }
 
     /// <summary>Morphological closing with a disc of radius² <paramref name="r2"/>, exact through distance transforms.</summary>
