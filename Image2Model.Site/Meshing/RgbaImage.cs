@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
@@ -30,35 +31,72 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         var source = Pixels;
         var stride = Width * 4;
         var half = area / 2;
-        Parallel.For(0, h, () => new int[w * 4], (y, _, sums) =>
+        // Exact division by the block area through one multiplication (Lemire's fastdiv, exact for
+        // every 32-bit numerator).
+        var reciprocal = ulong.MaxValue / (ulong)area + 1;
+        var span = w * factor * 4;
+        // Columns of the block's rows are summed as 16-bit lanes (vectorised) while factor * 255 fits.
+        var vertical = factor <= ushort.MaxValue / 255;
+        Parallel.For(0, h, () => new ushort[vertical ? span : 0], (y, _, columns) =>
         {
-            // Sum the block's rows into one row of running totals, then divide once.
-            Array.Clear(sums);
-            for (var dy = 0; dy < factor; dy++)
-            {
-                var row = source.AsSpan((y * factor + dy) * stride, w * factor * 4);
-                for (int x = 0, s = 0; x < w; x++)
-                {
-                    var o = x * 4;
-                    int r = sums[o], g = sums[o + 1], b = sums[o + 2], a = sums[o + 3];
-                    for (var dx = 0; dx < factor; dx++, s += 4)
-                    {
-                        r += row[s];
-                        g += row[s + 1];
-                        b += row[s + 2];
-                        a += row[s + 3];
-                    }
-                    sums[o] = r;
-                    sums[o + 1] = g;
-                    sums[o + 2] = b;
-                    sums[o + 3] = a;
-                }
-            }
             var output = target.AsSpan(y * w * 4, w * 4);
-            for (var i = 0; i < output.Length; i++) output[i] = (byte)((sums[i] + half) / area);
-            return sums;
+            if (!vertical)
+            {
+                Slow(y, output);
+                return columns;
+            }
+            var first = source.AsSpan(y * factor * stride, span);
+            for (var i = 0; i < span; i++) columns[i] = first[i];
+            for (var dy = 1; dy < factor; dy++)
+            {
+                var row = source.AsSpan((y * factor + dy) * stride, span);
+                var i = 0;
+                for (; i <= span - Vector<byte>.Count; i += Vector<byte>.Count)
+                {
+                    Vector.Widen(new Vector<byte>(row[i..]), out var low, out var high);
+                    (new Vector<ushort>(columns.AsSpan(i)) + low).CopyTo(columns.AsSpan(i));
+                    (new Vector<ushort>(columns.AsSpan(i + Vector<ushort>.Count)) + high).CopyTo(columns.AsSpan(i + Vector<ushort>.Count));
+                }
+                for (; i < span; i++) columns[i] += row[i];
+            }
+            for (int x = 0, s = 0; x < w; x++)
+            {
+                int r = 0, g = 0, b = 0, a = 0;
+                for (var dx = 0; dx < factor; dx++, s += 4)
+                {
+                    r += columns[s];
+                    g += columns[s + 1];
+                    b += columns[s + 2];
+                    a += columns[s + 3];
+                }
+                var o = x * 4;
+                output[o] = Divide(r);
+                output[o + 1] = Divide(g);
+                output[o + 2] = Divide(b);
+                output[o + 3] = Divide(a);
+            }
+            return columns;
         }, _ => { });
         return new RgbaImage(w, h, target);
+
+        byte Divide(int sum) => (byte)Math.BigMul(reciprocal, (ulong)(uint)(sum + half), out _);
+
+        void Slow(int y, Span<byte> output)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                for (var c = 0; c < 4; c++)
+                {
+                    var sum = 0;
+                    for (var dy = 0; dy < factor; dy++)
+                    {
+                        var row = (y * factor + dy) * stride + x * factor * 4 + c;
+                        for (var dx = 0; dx < factor; dx++) sum += source[row + dx * 4];
+                    }
+                    output[x * 4 + c] = (byte)((sum + half) / area);
+                }
+            }
+        }
     }
 
     /// <summary>
