@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>Binary mask clean-up and small image filters used by segmentation.</summary>
@@ -56,11 +58,14 @@ internal static class MaskOps
     /// <summary>Labels 4-connected regions whose pixels equal <paramref name="value"/>; returns labels (0 = other) and sizes.</summary>
     private static (int[] Labels, List<int> Sizes, List<bool> TouchesBorder) Label(byte[] mask, int w, int h, byte value)
     {
-        var labels = new int[w * h];
+        var n = w * h;
+        // Pooled: megabyte arrays fresh from the heap cost page faults and collections.
+        var labels = ArrayPool<int>.Shared.Rent(n);
+        Array.Clear(labels, 0, n);
         var sizes = new List<int> { 0 };
         var border = new List<bool> { false };
-        var queue = new int[w * h];
-        for (var i = 0; i < labels.Length; i++)
+        var queue = ArrayPool<int>.Shared.Rent(n);
+        for (var i = 0; i < n; i++)
         {
             if (mask[i] != value || labels[i] != 0) continue;
             var label = sizes.Count;
@@ -71,7 +76,8 @@ internal static class MaskOps
             while (head < tail)
             {
                 var p = queue[head++];
-                int x = p % w, y = p / w;
+                var y = p / w;
+                var x = p - y * w;
                 if (x == 0 || y == 0 || x == w - 1 || y == h - 1) touches = true;
                 if (x > 0 && mask[p - 1] == value && labels[p - 1] == 0) { labels[p - 1] = label; queue[tail++] = p - 1; }
                 if (x < w - 1 && mask[p + 1] == value && labels[p + 1] == 0) { labels[p + 1] = label; queue[tail++] = p + 1; }
@@ -81,6 +87,7 @@ internal static class MaskOps
             sizes.Add(tail);
             border.Add(touches);
         }
+        ArrayPool<int>.Shared.Return(queue);
         return (labels, sizes, border);
     }
 
@@ -100,6 +107,7 @@ internal static class MaskOps
             mask[i] = keep ? (byte)1 : (byte)0;
             if (keep) kept++;
         }
+        ArrayPool<int>.Shared.Return(labels);
         return kept;
     }
 
@@ -114,6 +122,7 @@ internal static class MaskOps
             var l = labels[i];
             if (l != 0 && !border[l] && sizes[l] < minArea) mask[i] = 1;
         }
+        ArrayPool<int>.Shared.Return(labels);
     }
 
     /// <summary>3x3 opening: removes specks and thin spurs.</summary>
