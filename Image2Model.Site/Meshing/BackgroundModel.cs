@@ -156,14 +156,44 @@ internal sealed class BackgroundModel
 
     private static double Median(double[] values, bool[] use)
     {
-        var list = new List<double>(values.Length);
+        var list = new double[values.Length];
+        var count = 0;
         for (var i = 0; i < values.Length; i++)
         {
-            if (use[i]) list.Add(values[i]);
+            if (use[i]) list[count++] = values[i];
         }
-        if (list.Count == 0) return 0;
-        list.Sort();
-        return list[list.Count / 2];
+        if (count == 0) return 0;
+        return Select(list.AsSpan(0, count), count / 2);
+    }
+
+    /// <summary>
+    /// The k-th smallest value (what sorting and indexing would give) in expected linear time:
+    /// Hoare partitioning around the middle element, narrowing to the side that holds k.
+    /// </summary>
+    private static double Select(Span<double> a, int k)
+    {
+        int lo = 0, hi = a.Length - 1;
+        while (lo < hi)
+        {
+            var pivot = a[lo + (hi - lo) / 2];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+            // Now a[lo..j] <= pivot <= a[i..hi], and everything strictly between j and i equals the pivot.
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return a[k];
+        }
+        return a[k];
     }
 
     /// <summary>
@@ -175,19 +205,28 @@ internal sealed class BackgroundModel
         const int n = 6;
         const int columns = n + 3;
         var a = new double[n, columns];
+        // Accumulated in a flat buffer (the same sums in the same order, without 2-D indexing).
+        Span<double> sums = stackalloc double[n * columns];
+        sums.Clear();
         for (var s = 0; s < basis.Length; s++)
         {
             if (!use[s]) continue;
-            var f = basis[s];
+            var f = basis[s].AsSpan(0, n);
             var i0 = samples[s] * 3;
+            double r = rgb[i0], g = rgb[i0 + 1], b = rgb[i0 + 2];
             for (var i = 0; i < n; i++)
             {
                 var fi = f[i];
-                for (var j = i; j < n; j++) a[i, j] += fi * f[j];
-                a[i, n] += fi * rgb[i0];
-                a[i, n + 1] += fi * rgb[i0 + 1];
-                a[i, n + 2] += fi * rgb[i0 + 2];
+                var row = sums.Slice(i * columns, columns);
+                for (var j = i; j < n; j++) row[j] += fi * f[j];
+                row[n] += fi * r;
+                row[n + 1] += fi * g;
+                row[n + 2] += fi * b;
             }
+        }
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < columns; j++) a[i, j] = sums[i * columns + j];
         }
         for (var i = 0; i < n; i++)
         {

@@ -12,12 +12,32 @@ internal static class DistanceTransform
     /// <summary>Squared distance from every pixel to the nearest pixel whose mask value is <paramref name="featureValue"/>.</summary>
     public static float[] SquaredDistanceTo(ReadOnlySpan<byte> mask, int width, int height, byte featureValue)
     {
-        var f = new float[width * height];
-        for (var i = 0; i < f.Length; i++)
+        // Along columns a binary mask needs no parabolas: the distance to the nearest feature above
+        // and below, by two running scans in row order (cache friendly). Same values as the envelope.
+        const int none = 1 << 29;
+        var steps = new int[width * height];
+        for (var y = 0; y < height; y++)
         {
-            f[i] = mask[i] == featureValue ? 0f : Infinity;
+            var row = y * width;
+            for (var x = 0; x < width; x++)
+            {
+                var i = row + x;
+                steps[i] = mask[i] == featureValue ? 0 : y > 0 ? Math.Min(none, steps[i - width] + 1) : none;
+            }
         }
-        Transform2D(f, width, height);
+        var f = new float[width * height];
+        for (var y = height - 1; y >= 0; y--)
+        {
+            var row = y * width;
+            for (var x = 0; x < width; x++)
+            {
+                var i = row + x;
+                var d = steps[i];
+                if (y < height - 1 && steps[i + width] + 1 < d) steps[i] = d = steps[i + width] + 1;
+                f[i] = d >= none ? Infinity : (float)((double)d * d);
+            }
+        }
+        Rows(f, width, height);
         return f;
     }
 
@@ -50,6 +70,11 @@ internal static class DistanceTransform
                 }
             }
         });
+        Rows(f, width, height);
+    }
+
+    private static void Rows(float[] f, int width, int height)
+    {
         Parallel.For(0, Chunks(height), chunk =>
         {
             var (from, to) = ChunkRange(chunk, height);

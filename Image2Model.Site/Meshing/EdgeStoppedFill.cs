@@ -26,7 +26,8 @@ internal sealed class EdgeStoppedFill(byte[] rgb, int width, int height, int max
         {
             var p = _queue[head++];
             members?.Add(p);
-            int x = p % width, y = p / width;
+            var y = p / width;
+            var x = p - y * width;
             if (x > 0) Visit(p, p - 1, x > 1 ? p - 2 : p - 1);
             if (x < width - 1) Visit(p, p + 1, x < width - 2 ? p + 2 : p + 1);
             if (y > 0) Visit(p, p - width, y > 1 ? p - 2 * width : p - width);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
@@ -13,7 +14,13 @@ internal static class ImageDecoding
     /// everything and resizing) so the longest side stays at or above <paramref name="neededSide"/>,
     /// then applies the EXIF orientation.
     /// </summary>
-    public static RgbaImage Decode(byte[] bytes, int neededSide)
+    public static RgbaImage Decode(byte[] bytes, int neededSide) => Decode(bytes, neededSide, pooled: false);
+
+    /// <param name="pooled">
+    /// Take the pixel buffer from <see cref="ArrayPool{T}.Shared"/>: it may be longer than
+    /// width x height x 4, and the caller returns it when done (if <see cref="RgbaImage.Pooled"/>).
+    /// </param>
+    public static RgbaImage Decode(byte[] bytes, int neededSide, bool pooled)
     {
         if (bytes.Length == 0) throw new ImageDecodeException("The file is empty.");
         using var stream = new MemoryStream(bytes, writable: false);
@@ -42,7 +49,8 @@ internal static class ImageDecoding
         }
 
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var pixels = new byte[info.BytesSize];
+        // Every byte is written by the codec (or the decode fails), so the array need not be zeroed first.
+        var pixels = pooled ? ArrayPool<byte>.Shared.Rent(info.BytesSize) : GC.AllocateUninitializedArray<byte>(info.BytesSize);
         SKCodecResult result;
         var handle = GCHandle.Alloc(pixels, GCHandleType.Pinned);
         try
@@ -53,6 +61,7 @@ internal static class ImageDecoding
         {
             handle.Free();
         }
+        if (result != SKCodecResult.Success && pooled) ArrayPool<byte>.Shared.Return(pixels);
         switch (result)
         {
             case SKCodecResult.Success:
@@ -63,7 +72,10 @@ internal static class ImageDecoding
             default:
                 throw new ImageDecodeException($"The image could not be decoded ({result}).");
         }
-        return Orient(new RgbaImage(size.Width, size.Height, pixels), codec.EncodedOrigin);
+        var decoded = new RgbaImage(size.Width, size.Height, pixels) { Pooled = pooled };
+        var oriented = Orient(decoded, codec.EncodedOrigin);
+        if (!ReferenceEquals(oriented, decoded)) decoded.ReturnToPool();
+        return oriented;
     }
 
     private static ImageDecodeException TooLarge(int w, int h) =>
@@ -88,7 +100,7 @@ internal static class ImageDecoding
         var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         int ow = swap ? h : w, oh = swap ? w : h;
         var source = MemoryMarshal.Cast<byte, uint>(image.Pixels.AsSpan());
-        var output = new byte[image.Pixels.Length];
+        var output = new byte[w * h * 4];
         var target = MemoryMarshal.Cast<byte, uint>(output.AsSpan());
         for (var y = 0; y < h; y++)
         {

@@ -32,7 +32,19 @@ public static class LocalEngine
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
         var textureSide = Math.Clamp(options.MaxTextureSize, 16, 8192);
-        var photo = ImageDecoding.Decode(image, Math.Max(textureSide, WorkingSide));
+        var photo = ImageDecoding.Decode(image, Math.Max(textureSide, WorkingSide), pooled: true);
+        try
+        {
+            return Convert(photo, options, textureSide);
+        }
+        finally
+        {
+            photo.ReturnToPool();
+        }
+    }
+
+    private static EngineResult Convert(RgbaImage photo, EngineOptions options, int textureSide)
+    {
         // Whole-pixel box downsampling keeps the working image exactly aligned with the photo.
         var factor = Math.Clamp((int)Math.Round((double)Math.Max(photo.Width, photo.Height) / WorkingSide), 1, Math.Min(photo.Width, photo.Height));
         var working = photo.Downsample(factor);
@@ -43,16 +55,37 @@ public static class LocalEngine
             var (area, perimeter) = ShapeField.Measure(subject);
             var faces = Budget(options.FaceLimit, AutoFaces(area, perimeter));
             var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces));
-            var mesh = CutoutMesher.Build(field, faces, depthScale: 1f);
-            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide);
+            var (mesh, texture) = Alongside(
+                () => CutoutMesher.Build(field, faces, depthScale: 1f),
+                () => TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide));
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut);
         }
         else
         {
             var faces = Budget(options.FaceLimit, 20_000);
-            var mesh = ReliefMesher.Build(working, faces);
-            var texture = TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide);
+            var (mesh, texture) = Alongside(
+                () => ReliefMesher.Build(working, faces),
+                () => TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide));
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief);
+        }
+    }
+
+    /// <summary>
+    /// Builds the mesh while the texture bakes on another thread (its JPEG encoding runs on one
+    /// core). Returns only once the baking has finished, even on failure: it reads the pooled photo.
+    /// </summary>
+    private static (TriangleMesh Mesh, BakedTexture Texture) Alongside(Func<TriangleMesh> build, Func<BakedTexture> bake)
+    {
+        var baking = Task.Run(bake);
+        try
+        {
+            var mesh = build();
+            return (mesh, baking.GetAwaiter().GetResult());
+        }
+        finally
+        {
+            // Waits without throwing; a baking failure has already surfaced through GetResult.
+            Task.WaitAny(baking);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>Binary mask clean-up and small image filters used by segmentation.</summary>
@@ -25,16 +27,28 @@ internal static class MaskOps
             }
         });
         var area = window * window;
-        Parallel.For(0, w, x =>
+        // Vertical pass row by row (running column sums kept for a block of columns), not column by
+        // column: the strided walk down each column missed the cache on every pixel.
+        var blocks = Math.Max(1, Math.Min(Environment.ProcessorCount * 2, w / 64));
+        Parallel.For(0, blocks, block =>
         {
-            for (var c = 0; c < 3; c++)
+            int from = (int)((long)w * block / blocks), to = (int)((long)w * (block + 1) / blocks);
+            int c0 = from * 3, c1 = to * 3, span = c1 - c0;
+            var sums = new int[span];
+            for (var k = -radius; k <= radius; k++)
             {
-                var sum = 0;
-                for (var k = -radius; k <= radius; k++) sum += horizontal[(Math.Clamp(k, 0, h - 1) * w + x) * 3 + c];
-                for (var y = 0; y < h; y++)
+                var row = horizontal.AsSpan(Math.Clamp(k, 0, h - 1) * w * 3 + c0, span);
+                for (var i = 0; i < span; i++) sums[i] += row[i];
+            }
+            for (var y = 0; y < h; y++)
+            {
+                var output = result.AsSpan(y * w * 3 + c0, span);
+                var add = horizontal.AsSpan(Math.Min(y + radius + 1, h - 1) * w * 3 + c0, span);
+                var remove = horizontal.AsSpan(Math.Max(y - radius, 0) * w * 3 + c0, span);
+                for (var i = 0; i < span; i++)
                 {
-                    result[(y * w + x) * 3 + c] = (byte)((sum + area / 2) / area);
-                    sum += horizontal[(Math.Min(y + radius + 1, h - 1) * w + x) * 3 + c] - horizontal[(Math.Max(y - radius, 0) * w + x) * 3 + c];
+                    output[i] = (byte)((sums[i] + area / 2) / area);
+                    sums[i] += add[i] - remove[i];
                 }
             }
         });
@@ -44,11 +58,14 @@ internal static class MaskOps
     /// <summary>Labels 4-connected regions whose pixels equal <paramref name="value"/>; returns labels (0 = other) and sizes.</summary>
     private static (int[] Labels, List<int> Sizes, List<bool> TouchesBorder) Label(byte[] mask, int w, int h, byte value)
     {
-        var labels = new int[w * h];
+        var n = w * h;
+        // Pooled: megabyte arrays fresh from the heap cost page faults and collections.
+        var labels = ArrayPool<int>.Shared.Rent(n);
+        Array.Clear(labels, 0, n);
         var sizes = new List<int> { 0 };
         var border = new List<bool> { false };
-        var queue = new int[w * h];
-        for (var i = 0; i < labels.Length; i++)
+        var queue = ArrayPool<int>.Shared.Rent(n);
+        for (var i = 0; i < n; i++)
         {
             if (mask[i] != value || labels[i] != 0) continue;
             var label = sizes.Count;
@@ -59,7 +76,8 @@ internal static class MaskOps
             while (head < tail)
             {
                 var p = queue[head++];
-                int x = p % w, y = p / w;
+                var y = p / w;
+                var x = p - y * w;
                 if (x == 0 || y == 0 || x == w - 1 || y == h - 1) touches = true;
                 if (x > 0 && mask[p - 1] == value && labels[p - 1] == 0) { labels[p - 1] = label; queue[tail++] = p - 1; }
                 if (x < w - 1 && mask[p + 1] == value && labels[p + 1] == 0) { labels[p + 1] = label; queue[tail++] = p + 1; }
@@ -69,6 +87,7 @@ internal static class MaskOps
             sizes.Add(tail);
             border.Add(touches);
         }
+        ArrayPool<int>.Shared.Return(queue);
         return (labels, sizes, border);
     }
 
@@ -88,6 +107,7 @@ internal static class MaskOps
             mask[i] = keep ? (byte)1 : (byte)0;
             if (keep) kept++;
         }
+        ArrayPool<int>.Shared.Return(labels);
         return kept;
     }
 
@@ -102,6 +122,7 @@ internal static class MaskOps
             var l = labels[i];
             if (l != 0 && !border[l] && sizes[l] < minArea) mask[i] = 1;
         }
+        ArrayPool<int>.Shared.Return(labels);
     }
 
     /// <summary>3x3 opening: removes specks and thin spurs.</summary>
@@ -145,19 +166,34 @@ internal static class MaskOps
                 others -= Other(x - radius, row);
             }
         });
-        Parallel.For(0, w, x =>
+        // Pass 2, row by row with a running count per column (a block of columns per thread).
+        var outside = outsideIsOther ? 1 : 0;
+        var blocks = Math.Max(1, Math.Min(Environment.ProcessorCount * 2, w / 64));
+        Parallel.For(0, blocks, block =>
         {
-            var others = 0;
-            for (var y = -radius; y < radius; y++) others += RowHit(y, x);
+            int from = (int)((long)w * block / blocks), to = (int)((long)w * (block + 1) / blocks), span = to - from;
+            var others = new int[span];
+            for (var y = -radius; y < radius; y++) Add(others, y, from, +1);
             for (var y = 0; y < h; y++)
             {
-                others += RowHit(y + radius, x);
-                mask[y * w + x] = others > 0 ? (byte)(1 - keep) : keep;
-                others -= RowHit(y - radius, x);
+                Add(others, y + radius, from, +1);
+                var output = mask.AsSpan(y * w + from, span);
+                for (var i = 0; i < span; i++) output[i] = others[i] > 0 ? (byte)(1 - keep) : keep;
+                Add(others, y - radius, from, -1);
             }
         });
 
+        void Add(int[] others, int y, int from, int sign)
+        {
+            if (y < 0 || y >= h)
+            {
+                if (outside != 0) for (var i = 0; i < others.Length; i++) others[i] += sign;
+                return;
+            }
+            var row = rows.AsSpan(y * w + from, others.Length);
+            for (var i = 0; i < others.Length; i++) others[i] += sign * row[i];
+        }
+
         int Other(int x, int row) => x < 0 || x >= w ? (outsideIsOther ? 1 : 0) : mask[row + x] != keep ? 1 : 0;
-        int RowHit(int y, int x) => y < 0 || y >= h ? (outsideIsOther ? 1 : 0) : rows[y * w + x];
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
@@ -8,7 +9,17 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
 {
     public int Width { get; } = width;
     public int Height { get; } = height;
+    /// <summary>Width x height x 4 bytes, possibly followed by unused ones (a pooled buffer).</summary>
     public byte[] Pixels { get; } = pixels;
+
+    /// <summary>Pixels came from <see cref="System.Buffers.ArrayPool{T}.Shared"/>; see <see cref="ReturnToPool"/>.</summary>
+    public bool Pooled { get; init; }
+
+    /// <summary>Gives a pooled buffer back; the image must not be used afterwards.</summary>
+    public void ReturnToPool()
+    {
+        if (Pooled) System.Buffers.ArrayPool<byte>.Shared.Return(Pixels);
+    }
 
     /// <summary>Averages <paramref name="factor"/> x <paramref name="factor"/> blocks (a box filter: cheap and alias-free).</summary>
     public RgbaImage Downsample(int factor)
@@ -19,28 +30,73 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         var area = factor * factor;
         var source = Pixels;
         var stride = Width * 4;
-        Parallel.For(0, h, y =>
+        var half = area / 2;
+        // Exact division by the block area through one multiplication (Lemire's fastdiv, exact for
+        // every 32-bit numerator).
+        var reciprocal = ulong.MaxValue / (ulong)area + 1;
+        var span = w * factor * 4;
+        // Columns of the block's rows are summed as 16-bit lanes (vectorised) while factor * 255 fits.
+        var vertical = factor <= ushort.MaxValue / 255;
+        Parallel.For(0, h, () => new ushort[vertical ? span : 0], (y, _, columns) =>
         {
-            Span<int> sums = stackalloc int[4];
+            var output = target.AsSpan(y * w * 4, w * 4);
+            if (!vertical)
+            {
+                Slow(y, output);
+                return columns;
+            }
+            var first = source.AsSpan(y * factor * stride, span);
+            for (var i = 0; i < span; i++) columns[i] = first[i];
+            for (var dy = 1; dy < factor; dy++)
+            {
+                var row = source.AsSpan((y * factor + dy) * stride, span);
+                var i = 0;
+                for (; i <= span - Vector<byte>.Count; i += Vector<byte>.Count)
+                {
+                    Vector.Widen(new Vector<byte>(row[i..]), out var low, out var high);
+                    (new Vector<ushort>(columns.AsSpan(i)) + low).CopyTo(columns.AsSpan(i));
+                    (new Vector<ushort>(columns.AsSpan(i + Vector<ushort>.Count)) + high).CopyTo(columns.AsSpan(i + Vector<ushort>.Count));
+                }
+                for (; i < span; i++) columns[i] += row[i];
+            }
+            for (int x = 0, s = 0; x < w; x++)
+            {
+                int r = 0, g = 0, b = 0, a = 0;
+                for (var dx = 0; dx < factor; dx++, s += 4)
+                {
+                    r += columns[s];
+                    g += columns[s + 1];
+                    b += columns[s + 2];
+                    a += columns[s + 3];
+                }
+                var o = x * 4;
+                output[o] = Divide(r);
+                output[o + 1] = Divide(g);
+                output[o + 2] = Divide(b);
+                output[o + 3] = Divide(a);
+            }
+            return columns;
+        }, _ => { });
+        return new RgbaImage(w, h, target);
+
+        byte Divide(int sum) => (byte)Math.BigMul(reciprocal, (ulong)(uint)(sum + half), out _);
+
+        void Slow(int y, Span<byte> output)
+        {
             for (var x = 0; x < w; x++)
             {
-                sums.Clear();
-                for (var dy = 0; dy < factor; dy++)
+                for (var c = 0; c < 4; c++)
                 {
-                    var row = (y * factor + dy) * stride + x * factor * 4;
-                    for (var dx = 0; dx < factor * 4; dx += 4)
+                    var sum = 0;
+                    for (var dy = 0; dy < factor; dy++)
                     {
-                        sums[0] += source[row + dx];
-                        sums[1] += source[row + dx + 1];
-                        sums[2] += source[row + dx + 2];
-                        sums[3] += source[row + dx + 3];
+                        var row = (y * factor + dy) * stride + x * factor * 4 + c;
+                        for (var dx = 0; dx < factor; dx++) sum += source[row + dx * 4];
                     }
+                    output[x * 4 + c] = (byte)((sum + half) / area);
                 }
-                var o = (y * w + x) * 4;
-                for (var c = 0; c < 4; c++) target[o + c] = (byte)((sums[c] + area / 2) / area);
             }
-        });
-        return new RgbaImage(w, h, target);
+        }
     }
 
     /// <summary>
@@ -82,9 +138,11 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         return new RgbaImage(w, h, target);
     }
 
-    public RgbaImage Crop(int x0, int y0, int w, int h)
+    public RgbaImage Crop(int x0, int y0, int w, int h) => Crop(x0, y0, w, h, new byte[w * h * 4]);
+
+    /// <summary>Crops into <paramref name="target"/> (at least w x h x 4 bytes, e.g. from a pool).</summary>
+    public RgbaImage Crop(int x0, int y0, int w, int h, byte[] target)
     {
-        var target = new byte[w * h * 4];
         for (var y = 0; y < h; y++)
         {
             Pixels.AsSpan(((y0 + y) * Width + x0) * 4, w * 4).CopyTo(target.AsSpan(y * w * 4));

@@ -33,7 +33,7 @@ internal static class Segmentation
         var px = image.Pixels;
         var n = image.Width * image.Height;
         var translucent = 0;
-        for (var i = 3; i < px.Length; i += 4)
+        for (var i = 3; i < n * 4; i += 4)
         {
             if (px[i] < 250) translucent++;
         }
@@ -56,7 +56,11 @@ internal static class Segmentation
         var radius = Math.Max(w, h) > 700 ? 2 : 1;
         var smooth = MaskOps.BoxBlurRgb(image.Pixels, w, h, radius);
 
-        var model = BackgroundModel.FitToBorder(smooth, w, h);
+        // Where colour alone cannot tell object from backdrop (pale on white), outlines still can.
+        // The edge map does not depend on the model; both are worked out at once.
+        BackgroundModel model = null!;
+        byte[] edges = [];
+        Parallel.Invoke(() => model = BackgroundModel.FitToBorder(smooth, w, h), () => edges = EdgeMap.Detect(smooth, w, h));
         if (model.InlierFraction < 0.6 || model.Sigma > 28) return null;
 
         // How far a pixel may be from the background colour (or a darker copy of it: a shadow)
@@ -64,8 +68,6 @@ internal static class Segmentation
         var colourTolerance = Math.Clamp(3.5 * model.Sigma + 14, 20, 70);
         var stepTolerance = Math.Clamp(3 * model.StepSigma + 10, 12, 60);
 
-        // Where colour alone cannot tell object from backdrop (pale on white), outlines still can.
-        var edges = EdgeMap.Detect(smooth, w, h);
 
         var backgroundLike = new byte[n];
         var strictlyBackground = new byte[n];

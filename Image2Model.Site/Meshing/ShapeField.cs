@@ -7,14 +7,16 @@ namespace Image2Model.Site.Meshing;
 /// </summary>
 internal sealed class ShapeField
 {
-    private ShapeField(int x0, int y0, int width, int height, float[] signedDistance, float[] bulge, int area, int boxX0, int boxY0, int boxW, int boxH)
+    private readonly Lazy<float[]> _bulge;
+
+    private ShapeField(int x0, int y0, int width, int height, float[] signedDistance, Func<float[]> bulge, int area, int boxX0, int boxY0, int boxW, int boxH)
     {
         X0 = x0;
         Y0 = y0;
         Width = width;
         Height = height;
         SignedDistance = signedDistance;
-        Bulge = bulge;
+        _bulge = new Lazy<float[]>(bulge);
         Area = area;
         BoxX0 = boxX0;
         BoxY0 = boxY0;
@@ -33,7 +35,8 @@ internal sealed class ShapeField
     public float[] SignedDistance { get; }
 
     /// <summary>Half-thickness of the inflated solid at each pixel (0 outside).</summary>
-    public float[] Bulge { get; }
+    /// <remarks>Worked out on first use (by the mesher, while the texture bakes from the signed distance).</remarks>
+    public float[] Bulge => _bulge.Value;
 
     public int Area { get; }
     public int BoxWidth { get; }
@@ -97,32 +100,40 @@ internal sealed class ShapeField
         }
         if (radius >= 1) Close(local, w, h, (float)(radius * radius));
 
-        var toOutside = DistanceTransform.SquaredDistanceTo(local, w, h, 0);
-        var toInside = DistanceTransform.SquaredDistanceTo(local, w, h, 1);
+        float[] toOutside = [], toInside = [];
+        Parallel.Invoke(
+            () => toOutside = DistanceTransform.SquaredDistanceTo(local, w, h, 0),
+            () => toInside = DistanceTransform.SquaredDistanceTo(local, w, h, 1));
         var signed = new float[w * h];
         var balls = new float[w * h];
-        for (var i = 0; i < signed.Length; i++)
+        Parallel.For(0, h, y =>
         {
-            if (local[i] != 0)
+            for (int i = y * w, end = i + w; i < end; i++)
             {
-                var d = MathF.Sqrt(toOutside[i]) - 0.5f;
-                signed[i] = d;
-                // Each inside pixel is the centre of a ball touching the outline; store -r².
-                balls[i] = -d * d;
+                if (local[i] != 0)
+                {
+                    var d = MathF.Sqrt(toOutside[i]) - 0.5f;
+                    signed[i] = d;
+                    // Each inside pixel is the centre of a ball touching the outline; store -r².
+                    balls[i] = -d * d;
+                }
+                else
+                {
+                    signed[i] = -(MathF.Sqrt(toInside[i]) - 0.5f);
+                    balls[i] = 1e20f;
+                }
             }
-            else
-            {
-                signed[i] = -(MathF.Sqrt(toInside[i]) - 0.5f);
-                balls[i] = 1e20f;
-            }
-        }
+        });
         // Union of inscribed balls: height² = max_q (r(q)² - |p - q|²) = -min_q (|p - q|² - r(q)²).
-        DistanceTransform.Transform2D(balls, w, h);
-        for (var i = 0; i < balls.Length; i++)
+        return new ShapeField(x0, y0, w, h, signed, () =>
         {
-            balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
-        }
-        return new ShapeField(x0, y0, w, h, signed, balls, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
+            DistanceTransform.Transform2D(balls, w, h);
+            Parallel.For(0, h, y =>
+            {
+                for (int i = y * w, end = i + w; i < end; i++) balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
+            });
+            return balls;
+        }, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
     }
 
     /// <summary>Morphological closing with a disc of radius² <paramref name="r2"/>, exact through distance transforms.</summary>
@@ -138,6 +149,29 @@ internal sealed class ShapeField
     public float SampleSignedDistance(double x, double y) => Sample(SignedDistance, x, y, -3f);
 
     public float SampleBulge(double x, double y) => Sample(Bulge, x, y, 0f);
+
+    /// <summary>
+    /// One axis of <see cref="SampleSignedDistance"/>'s bilinear lookup: the cell index (-1 when
+    /// the coordinate is outside the field) and the weight, for sampling many points on a grid.
+    /// </summary>
+    public (int Index, float T) SampleAxis(double coordinate, bool horizontal)
+    {
+        var f = coordinate - (horizontal ? X0 : Y0) - 0.5;
+        var size = horizontal ? Width : Height;
+        if (f < 0 || f > size - 1) return (-1, 0f);
+        var i = Math.Min((int)f, size - 2);
+        return (i, (float)(f - i));
+    }
+
+    /// <summary>The signed distance at a point given by <see cref="SampleAxis"/> (both indices valid).</summary>
+    public float SignedDistanceAt(int ix, int iy, float tx, float ty)
+    {
+        var field = SignedDistance;
+        var i = iy * Width + ix;
+        var top = field[i] + (field[i + 1] - field[i]) * tx;
+        var bottom = field[i + Width] + (field[i + Width + 1] - field[i + Width]) * tx;
+        return top + (bottom - top) * ty;
+    }
 
     private float Sample(float[] field, double x, double y, float outside)
     {
