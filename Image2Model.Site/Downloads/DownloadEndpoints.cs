@@ -34,7 +34,7 @@ public static class DownloadEndpoints
     private static async Task<IResult> ExportAsync(
         Guid id, HttpContext http, AppDbContext db, BlobStore blobs, Func<byte[], byte[]> convert, string contentType, string extension, CancellationToken cancellationToken)
     {
-        var conversion = await LoadVisibleAsync(id, http, db, cancellationToken);
+        var conversion = await db.Conversions.FindVisibleAsync(id, http.User, cancellationToken);
         if (conversion?.ModelBlob is not { } key || !blobs.Exists(key))
         {
             return Results.NotFound();
@@ -45,17 +45,11 @@ public static class DownloadEndpoints
         return Results.File(converted, contentType, DownloadName.For(conversion.FileName, extension), entityTag: new EntityTagHeaderValue($"\"{key}{extension}\""));
     }
 
-    private static async Task<Conversion?> LoadVisibleAsync(Guid id, HttpContext http, AppDbContext db, CancellationToken cancellationToken)
-    {
-        var conversion = await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
-        return conversion is not null && http.User.CanSee(conversion.OwnerId) ? conversion : null;
-    }
-
     private static async Task<IResult> ServeAsync(
         Guid id, HttpContext http, AppDbContext db, BlobStore blobs,
         Func<Conversion, string?> blobOf, string? contentType, Func<Conversion, string>? downloadName, CancellationToken cancellationToken)
     {
-        var conversion = await LoadVisibleAsync(id, http, db, cancellationToken);
+        var conversion = await db.Conversions.FindVisibleAsync(id, http.User, cancellationToken);
         if (conversion is null || blobOf(conversion) is not { } key || !blobs.Exists(key))
         {
             return Results.NotFound();

@@ -45,7 +45,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
 
     public async Task<IActionResult> OnPostCancelAsync(Guid id, Guid conversionId, CancellationToken cancellationToken)
     {
-        if (await FindOwnedAsync(id, conversionId, cancellationToken) is not { } conversion)
+        if (await db.Conversions.Where(c => c.BatchId == id).FindVisibleAsync(conversionId, User, cancellationToken) is not { } conversion)
         {
             return NotFound();
         }
@@ -56,7 +56,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
 
     public async Task<IActionResult> OnPostRetryAsync(Guid id, Guid conversionId, CancellationToken cancellationToken)
     {
-        if (await FindOwnedAsync(id, conversionId, cancellationToken) is null)
+        if (await db.Conversions.Where(c => c.BatchId == id).FindVisibleAsync(conversionId, User, cancellationToken) is null)
         {
             return NotFound();
         }
@@ -69,11 +69,6 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         return await AfterChangeAsync(id, cancellationToken);
     }
 
-    private async Task<Conversion?> FindOwnedAsync(Guid batchId, Guid conversionId, CancellationToken cancellationToken)
-    {
-        var conversion = await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == conversionId && c.BatchId == batchId, cancellationToken);
-        return conversion is not null && User.CanSee(conversion.OwnerId) ? conversion : null;
-    }
 
     private async Task<IActionResult> AfterChangeAsync(Guid id, CancellationToken cancellationToken)
     {

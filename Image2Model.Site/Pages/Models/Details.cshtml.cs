@@ -16,7 +16,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
-        if (await FindAsync(id, cancellationToken) is not { } conversion)
+        if (await db.Conversions.FindVisibleAsync(id, User, cancellationToken) is not { } conversion)
         {
             return NotFound();
         }
@@ -27,7 +27,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
 
     public async Task<IActionResult> OnPostDeleteAsync(Guid id, CancellationToken cancellationToken)
     {
-        if (await FindAsync(id, cancellationToken) is not { } conversion)
+        if (await db.Conversions.FindVisibleAsync(id, User, cancellationToken) is not { } conversion)
         {
             return NotFound();
         }
@@ -45,7 +45,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
 
     public async Task<IActionResult> OnPostRegenerateAsync(Guid id, CancellationToken cancellationToken)
     {
-        if (await FindAsync(id, cancellationToken) is not { } conversion)
+        if (await db.Conversions.FindVisibleAsync(id, User, cancellationToken) is not { } conversion)
         {
             return NotFound();
         }
@@ -58,9 +58,4 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         return RedirectToPage("/Batches/Details", new { id = conversion.BatchId });
     }
 
-    private async Task<Conversion?> FindAsync(Guid id, CancellationToken cancellationToken)
-    {
-        var conversion = await db.Conversions.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
-        return conversion is not null && User.CanSee(conversion.OwnerId) ? conversion : null;
-    }
 }
