@@ -1,6 +1,6 @@
 namespace Image2Model.Tests.Infrastructure;
 
-/// <summary>The real test images in ../shared/fixtures/images, copied beside the test assembly.</summary>
+/// <summary>The real test images in Image2Model.Tests/Fixtures, copied beside the test assembly.</summary>
 public static class Fixtures
 {
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "fixtures");

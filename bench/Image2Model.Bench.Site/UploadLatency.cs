@@ -21,7 +21,7 @@ internal static class UploadLatency
 {
     public static async Task Main(string[] args)
     {
-        var photo = args.ElementAtOrDefault(0) ?? Path.Combine(FindRepository(), "..", "shared", "fixtures", "images", "coffee.png");
+        var photo = args.ElementAtOrDefault(0) ?? Path.Combine(FindRepository(), "Image2Model.Tests", "Fixtures", "coffee.png");
         var runs = int.TryParse(args.ElementAtOrDefault(1), out var n) ? n : 10;
         var dataDirectory = Directory.CreateTempSubdirectory("image2model-bench-").FullName;
 

@@ -32,7 +32,7 @@ public static class Program
             Stages.Run(input, args.Length > 1 && args[1] == "12" ? 50_000 : 10_000);
             return 0;
         }
-        // "fixtures": how each shared fixture comes out (mode, triangles, median time of 10 runs).
+        // "fixtures": how each fixture comes out (mode, triangles, median time of 10 runs).
         if (args is ["fixtures", ..])
         {
             foreach (var file in Directory.GetFiles(Photos.FixtureDirectory()).Order())
@@ -134,12 +134,10 @@ public static class Photos
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            foreach (var candidate in new[] { Path.Combine(dir.FullName, "shared", "fixtures", "images"), Path.Combine(dir.FullName, "..", "shared", "fixtures", "images") })
-            {
-                if (File.Exists(Path.Combine(candidate, "rubber_duck.png"))) return candidate;
-            }
+            var candidate = Path.Combine(dir.FullName, "Image2Model.Tests", "Fixtures");
+            if (File.Exists(Path.Combine(candidate, "rubber_duck.png"))) return candidate;
         }
-        throw new DirectoryNotFoundException("shared/fixtures/images not found");
+        throw new DirectoryNotFoundException("Image2Model.Tests/Fixtures not found");
     }
 }
 
