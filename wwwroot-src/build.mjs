@@ -1,11 +1,13 @@
 // Copies vendored packages and the site's own CSS/JS into Image2Model.Site/wwwroot.
 // The output is committed so `dotnet run` needs no Node; rerun after changing anything here.
+// `node build.mjs --out DIR` writes elsewhere: the tests rebuild into a temp folder and compare.
 import { cpSync, mkdirSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, "..", "Image2Model.Site", "wwwroot");
+const outFlag = process.argv.indexOf("--out");
+const out = outFlag > 0 ? resolve(process.argv[outFlag + 1]) : join(here, "..", "Image2Model.Site", "wwwroot");
 
 const files = [
   ["node_modules/htmx.org/dist/htmx.min.js", "lib/htmx/htmx.min.js"],
