@@ -4,7 +4,8 @@ namespace Image2Model.Site.Generators.Fal;
 
 /// <summary>
 /// FAL reports no numbers: progress is derived from the state, the log lines so far and the time
-/// spent running. <see cref="Remote.ProgressReporter"/> keeps the bar from going backwards.
+/// spent running. Those signals can dip (the queue position grows, a log line states a lower
+/// percentage), so the bar never goes below what it already showed.
 /// </summary>
 internal sealed partial class FalProgress(TimeProvider time)
 {
@@ -12,11 +13,12 @@ internal sealed partial class FalProgress(TimeProvider time)
     private static readonly TimeSpan TypicalRun = TimeSpan.FromSeconds(60);
 
     private DateTimeOffset? _runningSince;
+    private int _shown;
 
     public (int Percent, string Message) Queued(int? position) => position switch
     {
-        null or 0 => (10, "Next in FAL's queue"),
-        var p => (Math.Max(5, 10 - p.Value), $"Waiting in FAL's queue ({p} ahead)"),
+        null or 0 => (Rise(10), "Next in FAL's queue"),
+        var p => (Rise(Math.Max(5, 10 - p.Value)), $"Waiting in FAL's queue ({p} ahead)"),
     };
 
     public (int Percent, string Message) Running(IReadOnlyList<FalLog>? logs)
@@ -32,8 +34,10 @@ internal sealed partial class FalProgress(TimeProvider time)
         var percent = (int)Math.Min(85, Math.Max(byTime, Math.Max(byLines, stated)));
         var last = lines.LastOrDefault();
         var message = last is null ? "Tripo3D is building the model" : $"Tripo3D: {(last.Length <= 120 ? last : last[..120] + "…")}";
-        return (percent, message);
+        return (Rise(percent), message);
     }
+
+    private int Rise(int percent) => _shown = Math.Max(_shown, percent);
 
     [GeneratedRegex(@"\b(\d{1,3})\s?%")]
     private static partial Regex Percent();
