@@ -48,7 +48,9 @@ public sealed class ConversionRunner(
                 Conversion? claimed;
                 await using (var scope = scopes.CreateAsyncScope())
                 {
-                    claimed = await scope.ServiceProvider.GetRequiredService<WorkQueue>().ClaimNextAsync(NodeId, Options.LeaseDuration, _running.Keys.ToList(), cancellationToken);
+                    // Not cancellable: a claim the database applied must reach _running, or it would
+                    // sit leased to this node, unrun, until the lease expires.
+                    claimed = await scope.ServiceProvider.GetRequiredService<WorkQueue>().ClaimNextAsync(NodeId, Options.LeaseDuration, _running.Keys.ToList(), CancellationToken.None);
                 }
 
                 if (claimed is null)
@@ -131,7 +133,8 @@ public sealed class ConversionRunner(
             }
             else
             {
-                await queue.FailAsync(conversion.Id, NodeId, $"Timed out after {Options.ItemTimeout.TotalMinutes:0.#} minutes.", CancellationToken.None);
+                await queue.FailAsync(conversion.Id, NodeId,
+                    $"This took longer than the limit of {Generators.Remote.Durations.Describe(Options.ItemTimeout)}, so it was stopped. Please try again.", CancellationToken.None);
             }
         }
         catch (Exception e)
@@ -214,6 +217,10 @@ public sealed class ConversionRunner(
     private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         _accepting = false;
+        // A fill under way may be in the middle of a claim: let it register what it claimed, so
+        // that work is awaited and handed back below instead of left leased until it expires.
+        await _fillLock.WaitAsync(CancellationToken.None);
+        _fillLock.Release();
         var all = Task.WhenAll(_running.Values.Select(r => r.Task));
         await Task.WhenAny(all, Task.Delay(Options.ShutdownGracePeriod, cancellationToken));
         await _stopping.CancelAsync();

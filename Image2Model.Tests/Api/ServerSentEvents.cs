@@ -10,8 +10,11 @@ public static class ServerSentEvents
 {
     public sealed record Stream(IReadOnlyList<ServerEvent> Events, int Comments, HttpResponseMessage Response);
 
-    /// <summary>Reads the whole stream until the server ends it; fails the test after <paramref name="timeout"/>.</summary>
-    public static async Task<Stream> ReadToEndAsync(HttpClient client, string url, TimeSpan? timeout = null, IDictionary<string, string>? headers = null)
+    /// <summary>
+    /// Reads the whole stream until the server ends it; fails the test after <paramref name="timeout"/>.
+    /// <paramref name="onComment"/> hears each comment line (keep-alive) as it arrives.
+    /// </summary>
+    public static async Task<Stream> ReadToEndAsync(HttpClient client, string url, TimeSpan? timeout = null, IDictionary<string, string>? headers = null, Action? onComment = null)
     {
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(40));
         var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -33,6 +36,7 @@ public static class ServerSentEvents
             if (line.StartsWith(':'))
             {
                 comments++;
+                onComment?.Invoke();
             }
             else if (line.StartsWith("event: "))
             {

@@ -81,10 +81,12 @@ public sealed class StreamTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var script = await ApiStories.ScriptAsync(stalled);
         var upload = await ApiStories.UploadAsync(script, "apple.png");
         var jobId = Guid.Parse(upload.GetProperty("job_id").GetString()!);
-        var reading = ServerSentEvents.ReadToEndAsync(ApiStories.Script(stalled, null), $"/api/v1/status/tasks/{upload.GetProperty("task_id").GetString()}/stream");
+        var keptAlive = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = ServerSentEvents.ReadToEndAsync(ApiStories.Script(stalled, null), $"/api/v1/status/tasks/{upload.GetProperty("task_id").GetString()}/stream",
+            onComment: () => keptAlive.TrySetResult());
 
-        // Quiet for a while (keep-alive comments only), then the file fails.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Quiet until the first keep-alive comment arrives (however slow the machine), then the file fails.
+        await keptAlive.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await using (var db = stalled.CreateDbContext())
         {
             await db.Conversions.Where(c => c.BatchId == jobId).ExecuteUpdateAsync(s => s
