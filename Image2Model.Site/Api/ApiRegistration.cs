@@ -13,7 +13,7 @@ public static class ApiRegistration
     {
         var services = builder.Services;
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
-        var options = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new();
+        var origins = ApiOptions.AllowedOrigins(builder.Configuration);
 
         services.AddScoped<ApiTokens>();
         services.AddSingleton<DownloadLinks>();
@@ -25,7 +25,7 @@ public static class ApiRegistration
         services.AddAuthorizationBuilder().AddPolicy(TokenPolicy, p => p.AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireAuthenticatedUser());
 
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
-            .WithOrigins([.. options.AllowedOrigins])
+            .WithOrigins(origins)
             .WithMethods(HttpMethods.Get, HttpMethods.Post)
             .WithHeaders("Authorization", "Content-Type", "Cache-Control", "Last-Event-ID")
             .WithExposedHeaders("Content-Disposition", "Retry-After", "ETag")
@@ -37,6 +37,8 @@ public static class ApiRegistration
 
     public static WebApplication MapApi(this WebApplication app)
     {
+        app.Logger.LogInformation("Browser scripts from these origins may call the API: {CorsOrigins}",
+            ApiOptions.AllowedOrigins(app.Configuration) is { Length: > 0 } origins ? string.Join(", ", origins) : "none");
         var all = app.MapGroup("/api/v1").RequireCors(CorsPolicy).WithTags("API");
         var withToken = all.MapGroup("").RequireAuthorization(TokenPolicy);
         // Endpoints that decide for themselves: the progress stream and signed download links.

@@ -26,6 +26,23 @@ public sealed class CorsAndDocumentTests(ApiFactory factory) : IClassFixture<Api
         Assert.Contains("authorization", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("https://a.example,http://localhost:3000")]
+    [InlineData("https://a.example; http://localhost:3000")]
+    public async Task Origins_given_as_one_comma_separated_variable_are_all_allowed(string setting)
+    {
+        using var site = new ApiFactory();
+        site.Settings.Remove("Api:CorsOrigins:0");
+        site.Settings["Api:CorsOrigins"] = setting;
+
+        foreach (var origin in new[] { "https://a.example", "http://localhost:3000" })
+        {
+            var response = await ApiStories.Script(site, null).SendAsync(Preflight(origin));
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            Assert.Equal(origin, response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        }
+    }
+
     [Fact]
     public async Task Preflight_from_another_origin_is_refused()
     {
