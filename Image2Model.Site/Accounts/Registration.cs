@@ -50,7 +50,7 @@ public sealed class Registration(AppDbContext db, UserManager<AppUser> users, Ro
             return result;
         }
 
-        if (admin || await users.Users.CountAsync() == 1)
+        if (admin || await IsFirstAsync(user))
         {
             await MakeAdminAsync(user);
         }
@@ -58,6 +58,14 @@ public sealed class Registration(AppDbContext db, UserManager<AppUser> users, Ro
         logger.LogInformation("Account {UserId} created", user.Id);
         return result;
     }
+
+    /// <summary>
+    /// The oldest account, while the site has no admin. Not "the only account": two registrations
+    /// at the same moment on an empty site would each count two and leave the site without an admin.
+    /// </summary>
+    private async Task<bool> IsFirstAsync(AppUser user) =>
+        (await users.GetUsersInRoleAsync(AccountsRegistration.AdminRole)).Count == 0
+        && await users.Users.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id).Select(u => u.Id).FirstAsync() == user.Id;
 
     public async Task MakeAdminAsync(AppUser user)
     {
