@@ -26,16 +26,14 @@ public sealed class BlobStore
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(content.Span));
         var path = PathOf(key);
-        if (File.Exists(path))
+        if (TryTouch(path))
         {
-            // Same bytes already stored; touch it so housekeeping's grace period restarts.
-            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
             return key;
         }
 
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{key}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(directory, $".{key}.{Guid.NewGuid():N}{TempSuffix}");
         try
         {
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
@@ -45,6 +43,8 @@ public sealed class BlobStore
             }
 
             File.Move(temp, path, overwrite: true);
+            // The rename is only durable once the directory entry is on disk too.
+            FileSystem.SyncDirectory(directory);
         }
         finally
         {
@@ -69,7 +69,93 @@ public sealed class BlobStore
             .Where(x => IsKey(x.Key))
             .Select(x => (x.Key, File.GetLastWriteTimeUtc(x.Path)));
 
-    public void Delete(string key) => File.Delete(Info(key).FullName);
+    /// <summary>
+    /// Deletes a blob unless it was written or reused since <paramref name="cutoff"/>. The blob is
+    /// first renamed away, so an upload reusing it at that moment either touched it before (and it
+    /// is put back) or finds it missing and writes it anew: a committed row never loses its file.
+    /// </summary>
+    /// <returns>True when the blob was deleted.</returns>
+    public bool DeleteIfUnusedSince(string key, DateTime cutoff)
+    {
+        var path = Info(key).FullName;
+        var doomed = Path.Combine(Path.GetDirectoryName(path)!, $".{key}.{Guid.NewGuid():N}{DoomedSuffix}");
+        try
+        {
+            File.Move(path, doomed);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+
+        if (File.GetLastWriteTimeUtc(doomed) >= cutoff)
+        {
+            PutBack(doomed, path);
+            return false;
+        }
+
+        File.Delete(doomed);
+        return true;
+    }
+
+    /// <summary>
+    /// Cleans up after crashes: temp files of writes that never finished, older than
+    /// <paramref name="cutoff"/>, are deleted; a blob caught mid-deletion is put back (housekeeping decides again).
+    /// </summary>
+    /// <returns>How many temp files were deleted.</returns>
+    public int CleanUpAfterCrashes(DateTime cutoff)
+    {
+        var deleted = 0;
+        foreach (var file in Directory.EnumerateFiles(_root, ".*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (name.EndsWith(DoomedSuffix, StringComparison.Ordinal) && name.Length > 65 && IsKey(name[1..65]))
+            {
+                PutBack(file, PathOf(name[1..65]));
+            }
+            else if (name.EndsWith(TempSuffix, StringComparison.Ordinal) && File.GetLastWriteTimeUtc(file) < cutoff)
+            {
+                File.Delete(file);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    private const string TempSuffix = ".tmp";
+    private const string DoomedSuffix = ".deleting";
+
+    private static bool TryTouch(string path)
+    {
+        try
+        {
+            // Same bytes already stored; touch it so housekeeping's grace period restarts.
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Restores a blob that was about to be deleted, unless an upload has already stored it again.</summary>
+    private static void PutBack(string doomed, string path)
+    {
+        try
+        {
+            File.Move(doomed, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(doomed);
+        }
+    }
 
     private string PathOf(string key) => Path.Combine(_root, key[..2], key);
 

@@ -17,12 +17,14 @@ public sealed class HousekeepingJob(AppDbContext db, BlobStore blobs, IOptions<S
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.OrphanGracePeriod;
+        var unfinished = blobs.CleanUpAfterCrashes(cutoff);
         var old = blobs.List().Where(b => b.WrittenAt < cutoff).Select(b => b.Key).ToList();
-        if (old.Count == 0)
-        {
-            return;
-        }
+        var deleted = old.Count == 0 ? 0 : await DeleteUnreferencedAsync(old, cutoff, cancellationToken);
+        logger.LogInformation("Housekeeping deleted {Unfinished} unfinished writes and {Deleted} unreferenced blobs", unfinished, deleted);
+    }
 
+    private async Task<int> DeleteUnreferencedAsync(List<string> old, DateTime cutoff, CancellationToken cancellationToken)
+    {
         var referenced = new HashSet<string>();
         await foreach (var c in db.Conversions.AsNoTracking()
             .Select(c => new { c.OriginalBlob, c.ThumbnailBlob, c.ModelBlob, c.PreviewBlob })
@@ -32,17 +34,7 @@ public sealed class HousekeepingJob(AppDbContext db, BlobStore blobs, IOptions<S
             referenced.UnionWith(new[] { c.ThumbnailBlob, c.ModelBlob, c.PreviewBlob }.OfType<string>());
         }
 
-        var deleted = 0;
-        foreach (var key in old.Where(k => !referenced.Contains(k)))
-        {
-            // Look again: an upload may have just stored the same bytes (which touches the file).
-            if (blobs.Exists(key) && blobs.Info(key).LastWriteTimeUtc < cutoff)
-            {
-                blobs.Delete(key);
-                deleted++;
-            }
-        }
-
-        logger.LogInformation("Housekeeping deleted {Deleted} unreferenced blobs", deleted);
+        // An upload may be reusing one of these right now (it touches the file): the store decides atomically.
+        return old.Where(k => !referenced.Contains(k)).Count(key => blobs.DeleteIfUnusedSince(key, cutoff));
     }
 }
