@@ -11,8 +11,8 @@ namespace Image2Model.Tests.Browser;
 
 /// <summary>
 /// The site, where a test can make the batch page's status polls fail as they do in real life:
-/// an error on our side (500), a rate limit (429 with Retry-After) and a dropped connection
-/// (a node restarting), in turn. Everything else, the page itself included, is answered normally.
+/// an error on our side (500), a rate limit (429 with Retry-After), a dropped connection
+/// (a node restarting) and no answer at all, in turn. Everything else, the page itself included, is answered normally.
 /// </summary>
 public sealed class FailingStatusSite : SiteFactory
 {
@@ -41,7 +41,7 @@ public sealed class FailingStatusSite : SiteFactory
                     return;
                 }
 
-                switch (Interlocked.Increment(ref site._failures) % 3)
+                switch (Interlocked.Increment(ref site._failures) % 4)
                 {
                     case 1:
                         context.Response.StatusCode = StatusCodes.Status500InternalServerError;
@@ -52,8 +52,19 @@ public sealed class FailingStatusSite : SiteFactory
                         context.Response.Headers.RetryAfter = "1";
                         await context.Response.WriteAsync("Too many requests.");
                         break;
-                    default:
+                    case 3:
                         context.Abort();
+                        break;
+                    default:
+                        // No answer at all, as from a proxy in front of a node that is restarting: the page gives up waiting on its own.
+                        try
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                        }
+
                         break;
                 }
             });
@@ -78,7 +89,7 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
         var problems = PageProblems.Watch(page,
             new PageProblems.Allowed(@"/batches/\S+ .*status of (500|429)\b", "this test makes the status polls fail on purpose; Chromium logs each failed answer"),
             new PageProblems.Allowed(@"Response Status Error Code (500|429) from /batches/", "htmx logs each failed answer of the polls this test makes fail"),
-            new PageProblems.Allowed(@"/batches/\S+ .*(htmx:sendError|ERR_EMPTY_RESPONSE|ERR_CONNECTION)", "this test drops the connection of some polls, as a restart would"));
+            new PageProblems.Allowed(@"/batches/\S+ .*(htmx:sendError|htmx:timeout|htmx:afterRequest|ERR_EMPTY_RESPONSE|ERR_CONNECTION)", "this test drops or never answers some polls, as a restart would"));
         await BrowserTests.SignUpAsync(page, $"patient-{Guid.NewGuid():N}@example.com");
         fixture.FailingSite.Failing = true;
 
@@ -88,8 +99,8 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
         var batchId = Guid.Parse(page.Url.Split('/').Last());
 
         await Assertions.Expect(page.Locator("#batch-status .reconnecting")).ToContainTextAsync("reconnecting…", new() { Timeout = 10_000 });
-        // Each kind of failure at least once (500, 429, dropped connection): the page keeps asking after all of them.
-        await UntilAsync(() => fixture.FailingSite.Failures >= 3, TimeSpan.FromSeconds(30), "three failed polls");
+        // Each kind of failure at least once (500, 429, dropped connection, no answer): the page keeps asking after all of them.
+        await UntilAsync(() => fixture.FailingSite.Failures >= 5, TimeSpan.FromSeconds(90), "five failed polls");
         await Waiting.ForBatchAsync(fixture.Site, batchId);
         await Assertions.Expect(page.Locator("#batch-status")).Not.ToContainTextAsync("1 of 1 finished");
 
