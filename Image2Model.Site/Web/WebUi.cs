@@ -15,6 +15,7 @@ public static class WebUi
         services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/Admin", AccountsRegistration.AdminPolicy);
+            o.Conventions.ConfigureFilter(new UnknownHandlerFilter());
             o.Conventions.AddPageApplicationModelConvention("/Upload/Index", page =>
             {
                 // Only the upload page may receive a large body: every file at its limit.

@@ -17,7 +17,15 @@ public class BrowserFixture : IAsyncLifetime
     private const string ChromiumPath = "/usr/bin/chromium";
     private IPlaywright? _playwright;
 
-    public SiteFactory Site { get; } = new();
+    public BrowserFixture()
+        : this(new SiteFactory())
+    {
+    }
+
+    /// <summary>For fixtures whose site needs test services of its own.</summary>
+    protected BrowserFixture(SiteFactory site) => Site = site;
+
+    public SiteFactory Site { get; }
 
     public IBrowser Browser { get; private set; } = null!;
 

@@ -12,14 +12,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
-        var problems = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                problems.Add($"{page.Url}: {message.Location}: {message.Text[..60]}");
-            }
-        };
+        var problems = PageProblems.Watch(page);
         var email = $"browser-{Guid.NewGuid():N}@example.com";
 
         await SignUpAsync(page, email);
@@ -44,7 +37,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await page.GotoAsync("/models");
         await Screenshot(page, "library");
 
-        Assert.False(problems.Any(p => p.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)), string.Join("\n", problems));
+        problems.AssertNone();
         await context.CloseAsync();
     }
 
@@ -53,6 +46,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
         var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page);
         await SignUpAsync(page, $"tokens-{Guid.NewGuid():N}@example.com");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "API tokens" }).ClickAsync();
@@ -67,6 +61,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "htmx should have swapped the list in place.");
         await page.GotoAsync("/api-docs");
         await Screenshot(page, "api-docs");
+        problems.AssertNone();
         await context.CloseAsync();
     }
 
@@ -75,6 +70,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
         var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page);
         await SignUpAsync(page, $"dropper-{Guid.NewGuid():N}@example.com");
 
         await page.EvaluateAsync("""
@@ -91,6 +87,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Assertions.Expect(page.Locator("#chosen-files li")).ToContainTextAsync("dropped.png");
         await Assertions.Expect(page.Locator("#chosen-files img")).ToHaveCountAsync(1);
         Assert.Equal(1, await page.EvaluateAsync<int>("() => document.querySelector('#files').files.length"));
+        problems.AssertNone();
         await context.CloseAsync();
     }
 
@@ -99,6 +96,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
         var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page);
         await page.GotoAsync("/account/login");
         await page.GetByLabel("Email").FillAsync(SiteFactory.AdminEmail);
         await page.GetByLabel("Password").FillAsync(UserStories.Password);
@@ -110,6 +108,30 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await page.GetByRole(AriaRole.Link, new() { Name = "Accounts" }).ClickAsync();
         await Assertions.Expect(page.Locator("main table")).ToContainTextAsync(SiteFactory.AdminEmail);
         await Screenshot(page, "admin-users");
+        problems.AssertNone();
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Any_console_error_or_page_error_fails_a_browser_test_unless_allowed_with_a_reason()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page, new PageProblems.Allowed("expected by this test", "this test logs it on purpose"));
+        await page.GotoAsync("/");
+
+        await page.EvaluateAsync("() => { console.error('x'); console.error('expected by this test'); setTimeout(() => { throw new Error('boom'); }); }");
+
+        for (var waited = 0; problems.Unexpected.Count < 2 && waited < 100; waited++)
+        {
+            await Task.Delay(50);
+        }
+
+        var unexpected = problems.Unexpected;
+        Assert.Equal(2, unexpected.Count);
+        Assert.Contains(unexpected, p => p.StartsWith("console error") && p.EndsWith(": x"));
+        Assert.Contains(unexpected, p => p.StartsWith("page error") && p.Contains("boom"));
+        Assert.Throws<Xunit.Sdk.TrueException>(problems.AssertNone);
         await context.CloseAsync();
     }
 
@@ -136,6 +158,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl, JavaScriptEnabled = false });
         var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page);
         var email = $"nojs-{Guid.NewGuid():N}@example.com";
 
         await SignUpAsync(page, email);
@@ -147,6 +170,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         // Only the <noscript> meta refresh can bring the final state in: nothing else runs.
         await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("2 of 2 finished", new() { Timeout = 30_000 });
         Assert.Equal(2, await page.GetByRole(AriaRole.Link, new() { Name = "Download GLB" }).CountAsync());
+        problems.AssertNone();
         await context.CloseAsync();
     }
 }

@@ -15,6 +15,8 @@ public sealed class RateLimitedBrowserTests(RateLimitedBrowserFixture fixture) :
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
         var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page, new PageProblems.Allowed(@"on \S+/upload .*(status of|Error Code) 429\b",
+            "the second upload is refused on purpose; Chromium and htmx each log the 429 on the console"));
         await BrowserTests.SignUpAsync(page, $"eager-{Guid.NewGuid():N}@example.com");
         await page.SetInputFilesAsync("#files", Fixtures.PathOf("apple.png"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Upload and convert" }).ClickAsync();
@@ -26,6 +28,7 @@ public sealed class RateLimitedBrowserTests(RateLimitedBrowserFixture fixture) :
 
         await Assertions.Expect(page.Locator(".upload-progress-label")).ToContainTextAsync("Too many uploads");
         Assert.EndsWith("/upload", page.Url);
+        problems.AssertNone();
         await context.CloseAsync();
     }
 }

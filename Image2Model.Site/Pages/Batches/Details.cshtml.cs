@@ -24,7 +24,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         Response.Headers.Vary = "HX-Request";
         if (await BatchView.LoadAsync(db, id, User, cancellationToken) is not { } batch)
         {
-            return NotFound();
+            return Request.IsHtmxNonBoosted() ? Deleted() : NotFound();
         }
 
         Batch = batch;
@@ -69,7 +69,6 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         return await AfterChangeAsync(id, cancellationToken);
     }
 
-
     private async Task<IActionResult> AfterChangeAsync(Guid id, CancellationToken cancellationToken)
     {
         if (!Request.IsHtmx())
@@ -78,6 +77,17 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         }
 
         Response.Headers.Vary = "HX-Request";
-        return Partial("_BatchStatus", await BatchView.LoadAsync(db, id, User, cancellationToken));
+        return await BatchView.LoadAsync(db, id, User, cancellationToken) is { } batch ? Partial("_BatchStatus", batch) : Deleted();
+    }
+
+    /// <summary>
+    /// The fragment for an upload that is gone (deleted in another tab, say): a 404, but one the
+    /// page's live status swaps in (see site.js), so the poll stops and says why.
+    /// </summary>
+    private PartialViewResult Deleted()
+    {
+        var result = Partial("_BatchDeleted");
+        result.StatusCode = StatusCodes.Status404NotFound;
+        return result;
     }
 }

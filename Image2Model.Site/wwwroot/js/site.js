@@ -38,6 +38,54 @@
     explainFailure(event, "The upload could not reach the server. Check your connection and try again.");
   });
 
+  // Live status (the batch page): the fragment replaces itself while work is active, so it asks
+  // again only when an answer is swapped in. htmx does not swap error answers: one 429, 500,
+  // timeout or restart would stop the updates until a reload. Instead, say so and ask again
+  // with growing pauses; the first good answer replaces the fragment and everything goes on.
+  var reconnectSeconds = [1, 2, 4, 8, 15];
+
+  function isLive(elt) {
+    return !!(elt && elt.hasAttribute && elt.hasAttribute("data-live"));
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // A 404 fragment means the thing is gone (deleted in another tab): show it; it has no trigger, so polling ends.
+    if (isLive(event.detail.elt) && event.detail.xhr.status === 404) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  function reconnect(event) {
+    var elt = event.detail.elt;
+    if (!isLive(elt) || !elt.isConnected) return;
+    var failures = (Number(elt.getAttribute("data-failures")) || 0) + 1;
+    elt.setAttribute("data-failures", String(failures));
+    var note = elt.querySelector(".reconnecting");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "reconnecting muted";
+      note.setAttribute("role", "status");
+      elt.insertBefore(note, elt.firstChild);
+    }
+    note.textContent = "Lost touch with the server, reconnecting…";
+
+    var seconds = reconnectSeconds[Math.min(failures, reconnectSeconds.length) - 1];
+    var retryAfter = Number(event.detail.xhr && event.detail.xhr.getResponseHeader("Retry-After"));
+    if (retryAfter > seconds) seconds = Math.min(retryAfter, 60);
+    // Spread out, so that many open pages do not all come back at the same instant after a restart.
+    var wait = seconds * 1000 * (0.8 + Math.random() * 0.4);
+    setTimeout(function () {
+      if (!elt.isConnected) return;
+      // A failure is handled by the events above; the promise's rejection says nothing new.
+      htmx.ajax("GET", elt.getAttribute("hx-get"), { source: elt, target: elt, swap: "outerHTML" }).catch(function () {});
+    }, wait);
+  }
+
+  document.addEventListener("htmx:responseError", reconnect);
+  document.addEventListener("htmx:sendError", reconnect);
+  document.addEventListener("htmx:timeout", reconnect);
+
   // Face limit: the number box only matters when "Custom" is picked.
   function syncFaceLimit(root) {
     root.querySelectorAll("[data-face-preset]").forEach(function (select) {

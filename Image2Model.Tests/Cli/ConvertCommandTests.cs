@@ -2,8 +2,9 @@ using Image2Model.Site.Cli;
 using Image2Model.Site.Meshing;
 
 using Image2Model.Tests.Infrastructure;
+using Image2Model.Tests.Meshing;
 
-namespace Image2Model.Tests.Meshing;
+namespace Image2Model.Tests.Cli;
 
 public sealed class ConvertCommandTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using Image2Model.Site.Cli;
 using Image2Model.Tests.Infrastructure;
 
-namespace Image2Model.Tests.Pages.Account;
+namespace Image2Model.Tests.Cli;
 
 public sealed class CreateAdminCommandTests
 {
