@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -53,22 +52,36 @@ internal static class ApiCall
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex);
+            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex, noAnswer: true);
         }
         catch (HttpRequestException ex)
         {
-            throw new RemoteUnavailableException($"{provider} could not be reached.", ex);
+            // Only a connection that was never made proves the provider did not see the request.
+            var neverSent = ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError;
+            throw new RemoteUnavailableException($"{provider} could not be reached.", ex, noAnswer: !neverSent);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex);
+            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex, noAnswer: true);
         }
     }
 
-    public static HttpRequestMessage JsonRequest(HttpMethod method, Uri url, object? body = null) => new(method, url)
+    /// <summary>
+    /// A JSON request whose body is serialized up front, so it goes out with Content-Length as the
+    /// providers' own clients send it: JsonContent streams (chunked), and servers that only read
+    /// Content-Length then see an empty body ("image_url: field required").
+    /// </summary>
+    public static HttpRequestMessage JsonRequest(HttpMethod method, Uri url, object? body = null)
     {
-        Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json),
-    };
+        var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json));
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        }
+
+        return request;
+    }
 
     /// <summary>Appends a path to a configured base URL that may itself have a path (/v2/openapi).</summary>
     public static Uri Combine(Uri baseUrl, string path) => new($"{baseUrl.AbsoluteUri.TrimEnd('/')}/{path.TrimStart('/')}");
