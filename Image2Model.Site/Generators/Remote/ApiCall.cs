@@ -46,25 +46,39 @@ internal static class ApiCall
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             return new ApiReply(response.StatusCode, response.Headers, body);
         }
-        catch (BrokenCircuitException ex)
+        catch (Exception ex) when (Unavailable(ex, provider, cancellationToken) is { } unavailable)
         {
-            throw new RemoteUnavailableException($"{provider} is failing repeatedly right now, so calls to it are paused for a moment; try again in a few minutes.", ex);
-        }
-        catch (TimeoutRejectedException ex)
-        {
-            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex, noAnswer: true);
-        }
-        catch (HttpRequestException ex)
-        {
-            // Only a connection that was never made proves the provider did not see the request.
-            var neverSent = ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError;
-            throw new RemoteUnavailableException($"{provider} could not be reached.", ex, noAnswer: !neverSent);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex, noAnswer: true);
+            throw unavailable;
         }
     }
+
+    /// <summary>
+    /// Like <see cref="SendAsync"/>, but returns as soon as the headers arrived, for an answer too
+    /// big to buffer; the caller reads (and disposes) the body.
+    /// </summary>
+    public static async Task<HttpResponseMessage> OpenAsync(this HttpClient client, HttpRequestMessage request, string provider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (Exception ex) when (Unavailable(ex, provider, cancellationToken) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
+
+    private static RemoteUnavailableException? Unavailable(Exception ex, string provider, CancellationToken cancellationToken) => ex switch
+    {
+        BrokenCircuitException => new($"{provider} is failing repeatedly right now, so calls to it are paused for a moment; try again in a few minutes.", ex),
+        TimeoutRejectedException => new($"{provider} did not answer in time.", ex, noAnswer: true),
+        // Only a connection that was never made proves the provider did not see the request.
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } =>
+            new($"{provider} could not be reached.", ex),
+        HttpRequestException => new($"{provider} could not be reached.", ex, noAnswer: true),
+        OperationCanceledException when !cancellationToken.IsCancellationRequested => new($"{provider} did not answer in time.", ex, noAnswer: true),
+        _ => null,
+    };
 
     /// <summary>
     /// A JSON request whose body is serialized up front, so it goes out with Content-Length as the

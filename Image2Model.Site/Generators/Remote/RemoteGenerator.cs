@@ -47,7 +47,7 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
     protected virtual string TimeoutMessage => $"Timed out after {Durations.Describe(options.Deadline)} waiting for {DisplayName}.";
 
     private string OutcomeUnknownMessage =>
-        $"{Provider} may have started this job, but its answer never arrived, so it was not sent a second time. Try again to start a new one.";
+        $"{char.ToUpperInvariant(Provider[0])}{Provider[1..]} may have started this job, but its answer never arrived, so it was not sent a second time. Try again to start a new one.";
 
     protected TimeProvider Time => time;
 
