@@ -14,8 +14,18 @@ const files = [
   ["node_modules/htmx.org/LICENSE", "lib/htmx/LICENSE"],
   ["node_modules/@google/model-viewer/dist/model-viewer.min.js", "lib/model-viewer/model-viewer.min.js"],
   ["node_modules/@google/model-viewer/LICENSE", "lib/model-viewer/LICENSE"],
+  // The decoders model-viewer loads for compressed GLBs (js/model-viewer-decoders.js points it here).
+  // Draco and Basis come from the three.js that model-viewer itself is built on.
+  ["node_modules/three/examples/jsm/libs/draco/gltf/draco_decoder.wasm", "lib/draco/draco_decoder.wasm"],
+  ["node_modules/three/examples/jsm/libs/draco/gltf/draco_wasm_wrapper.js", "lib/draco/draco_wasm_wrapper.js"],
+  ["node_modules/three/examples/jsm/libs/basis/basis_transcoder.js", "lib/basis/basis_transcoder.js"],
+  ["node_modules/three/examples/jsm/libs/basis/basis_transcoder.wasm", "lib/basis/basis_transcoder.wasm"],
+  ["node_modules/three/LICENSE", "lib/three/LICENSE"],
+  ["node_modules/meshoptimizer/meshopt_decoder.cjs", "lib/meshoptimizer/meshopt_decoder.js"],
+  ["node_modules/meshoptimizer/LICENSE.md", "lib/meshoptimizer/LICENSE.md"],
   ["css/site.css", "css/site.css"],
   ["js/site.js", "js/site.js"],
+  ["js/model-viewer-decoders.js", "js/model-viewer-decoders.js"],
   ["favicon.svg", "favicon.svg"],
 ];
 

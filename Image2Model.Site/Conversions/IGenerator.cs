@@ -64,6 +64,16 @@ public sealed record GenerationRequest(
     GenerationOptions Options,
     string? ResumeState);
 
+/// <summary>The one thing the queue reads in a generator's otherwise opaque resume state.</summary>
+public static class ResumeStates
+{
+    /// <summary>
+    /// A state containing this names a provider job that already finished well, so a failure
+    /// after it was ours (download, storage): Try again fetches that job instead of paying for a new one.
+    /// </summary>
+    public const string FinishedAtProvider = "\"phase\":\"finished\"";
+}
+
 /// <summary>What a running generator may tell the outside world while it works.</summary>
 public interface IGenerationContext
 {

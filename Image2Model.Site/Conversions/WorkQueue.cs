@@ -148,6 +148,8 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
     /// <summary>
     /// Queues a finished conversion again as a new attempt (retry after failure, or regenerate).
     /// A model it already has stays downloadable until the new one replaces it: nothing stored is lost.
+    /// The resume state is kept only when the attempt failed after the provider had finished the
+    /// job (<see cref="ResumeStates.FinishedAtProvider"/>): that job is fetched again rather than paid twice.
     /// </summary>
     public async Task<bool> RequeueAsync(Guid id, CancellationToken cancellationToken) =>
         await db.Conversions
@@ -157,7 +159,7 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
                 .SetProperty(c => c.Progress, 0)
                 .SetProperty(c => c.Message, "Waiting in the queue")
                 .SetProperty(c => c.Attempt, c => c.Attempt + 1)
-                .SetProperty(c => c.ResumeState, (string?)null)
+                .SetProperty(c => c.ResumeState, c => c.State == ConversionState.Failed && c.ResumeState!.Contains(ResumeStates.FinishedAtProvider) ? c.ResumeState : null)
                 .SetProperty(c => c.StartedAt, (DateTime?)null)
                 .SetProperty(c => c.FinishedAt, (DateTime?)null), cancellationToken) == 1;
 

@@ -14,6 +14,34 @@ public static class ModelExport
 {
     private const float MillimetresPerMetre = 1000f;
 
+    /// <summary>Geometry compression the exporter cannot decode (SharpGLTF reads neither).</summary>
+    private static readonly Dictionary<string, string> Undecodable = new()
+    {
+        ["KHR_draco_mesh_compression"] = "Draco",
+        ["EXT_meshopt_compression"] = "meshopt",
+    };
+
+    /// <summary>
+    /// Null when OBJ and STL can be made from this GLB; otherwise the plain reason the model page
+    /// shows instead of the links. Reads only the start of the file.
+    /// </summary>
+    public static string? WhyNotOffered(Stream glb)
+    {
+        try
+        {
+            var compression = Image2Model.Site.Generators.Remote.GlbModel.RequiredExtensions(glb)
+                .Where(Undecodable.ContainsKey).Select(e => Undecodable[e]).ToList();
+            return compression.Count == 0
+                ? null
+                : $"OBJ and STL are not offered for this model: its geometry came compressed ({string.Join(", ", compression)}), "
+                  + "which this site cannot convert. The GLB has everything, and Blender or any glTF tool opens it.";
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or System.Text.Json.JsonException)
+        {
+            return "OBJ and STL are not offered for this model: its file could not be read.";
+        }
+    }
+
     public static byte[] ToStl(byte[] glb)
     {
         var triangles = Triangles(ModelRoot.ParseGLB(glb)).ToList();

@@ -1,5 +1,6 @@
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Generators.Fal;
+using Image2Model.Site.Generators.Hunyuan3D;
 using Image2Model.Site.Generators.Local;
 using Image2Model.Site.Generators.Tripo;
 
@@ -12,9 +13,11 @@ public static class GeneratorRegistration
     {
         builder.Services.AddOptions<LocalOptions>().BindConfiguration(LocalOptions.Section);
         builder.Services.AddSingleton<IGenerator, LocalGenerator>();
-        // Each remote generator is offered only when its key (FAL_KEY, TRIPO_API_KEY) is set.
+        // Each remote generator is offered only when its key (FAL_KEY, TRIPO_API_KEY) or server
+        // (Generators:Hunyuan3D:BaseUrl) is set.
         builder.AddFalTripoGenerator();
         builder.AddTripoGenerator();
+        builder.AddHunyuan3DGenerator();
         builder.Services.AddSingleton<GeneratorCatalog>();
         return builder;
     }

@@ -7,8 +7,11 @@ namespace Image2Model.Site.Web;
 /// </summary>
 public static class SecurityHeaders
 {
+    // 'wasm-unsafe-eval' lets WebAssembly compile, and nothing else: model-viewer's meshopt decoder
+    // and the Draco and Basis decoders it loads for compressed provider models are WebAssembly
+    // (served by this site). JavaScript eval() and new Function() stay blocked.
     private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
         "connect-src 'self' blob: data:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; " +
         "form-action 'self'; frame-ancestors 'none'";
 

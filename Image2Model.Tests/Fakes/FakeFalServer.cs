@@ -59,6 +59,9 @@ public sealed class FakeFalServer : FakeServer
 
     public int Triangles { get; set; } = 12;
 
+    /// <summary>The model every new job returns, instead of a fresh tagged test GLB.</summary>
+    public byte[]? ModelFile { get; set; }
+
     public IReadOnlyDictionary<string, Job> Jobs => _jobs;
 
     public IReadOnlyDictionary<string, UploadedFile> Uploads => _uploads;
@@ -123,7 +126,7 @@ public sealed class FakeFalServer : FakeServer
             }
 
             var id = Guid.NewGuid().ToString();
-            _jobs[id] = new Job(id, input, TestGlb.Create(Triangles, id));
+            _jobs[id] = new Job(id, input, ModelFile ?? TestGlb.Create(Triangles, id));
             return Task.FromResult(Results.Json(new
             {
                 request_id = id,

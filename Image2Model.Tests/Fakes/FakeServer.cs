@@ -42,6 +42,12 @@ public abstract class FakeServer : IAsyncDisposable
 
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
+    /// <summary>Runs after a request is recorded and before it is answered, with the endpoint's name: to hold or watch a call.</summary>
+    public Func<string, Task>? BeforeAnswer { get; set; }
+
+    /// <summary>Answers 411 Length Required to a body sent chunked, as servers that only read Content-Length do.</summary>
+    public bool RequireContentLength { get; set; }
+
     public IReadOnlyList<RecordedRequest> RequestsTo(string endpoint) => [.. _requests.Where(r => r.Endpoint == endpoint)];
 
     /// <summary>The next <paramref name="times"/> calls of <paramref name="endpoint"/> get <paramref name="reply"/>.</summary>
@@ -81,6 +87,13 @@ public abstract class FakeServer : IAsyncDisposable
     /// <summary>Wraps an endpoint: record, optional latency, key check (API only), scripted faults.</summary>
     protected RequestDelegate Endpoint(string name, bool api, Func<HttpContext, Task<IResult>> handler) => async context =>
     {
+        if (RequireContentLength && context.Request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            _requests.Enqueue(new RecordedRequest(name, context.Request.Method, context.Request.Path, "", new Dictionary<string, string>(), []));
+            context.Response.StatusCode = StatusCodes.Status411LengthRequired;
+            return;
+        }
+
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
         var bytes = body.ToArray();
@@ -92,6 +105,10 @@ public abstract class FakeServer : IAsyncDisposable
             context.Request.QueryString.Value ?? "",
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             bytes));
+        if (BeforeAnswer is { } hook)
+        {
+            await hook(name);
+        }
 
         IResult result;
         if (api)

@@ -12,11 +12,21 @@ public sealed class RecordingGenerationContext : IGenerationContext
 
     public IReadOnlyList<(int Percent, string Message)> Progress => [.. _progress];
 
+    private readonly ConcurrentQueue<string> _states = new();
+
+    /// <summary>Every state saved, in order: "submitting" before the billed call, "submitted" with the job, "finished" once the provider is done.</summary>
+    public IReadOnlyList<string> States => [.. _states];
+
+    /// <summary>The phase of each saved state, in order.</summary>
+    public IReadOnlyList<string?> Phases => [.. _states.Select(Phase)];
+
+    /// <summary>The state saved the moment the provider named the job (phase "submitted").</summary>
     public string? SavedState { get; private set; }
 
+    /// <summary>How often a provider job was recorded as submitted: once per billed submit.</summary>
     public int SaveCount { get; private set; }
 
-    /// <summary>Completes when the generator first persists its resume state.</summary>
+    /// <summary>Completes when the generator first persists a submitted job.</summary>
     public Task<string> StateSaved => _saved.Task;
 
     /// <summary>Completes when a report's message contains the text.</summary>
@@ -39,9 +49,17 @@ public sealed class RecordingGenerationContext : IGenerationContext
 
     public Task SaveResumeStateAsync(string state, CancellationToken cancellationToken)
     {
-        SavedState = state;
-        SaveCount++;
-        _saved.TrySetResult(state);
+        _states.Enqueue(state);
+        if (Phase(state) == "submitted")
+        {
+            SavedState = state;
+            SaveCount++;
+            _saved.TrySetResult(state);
+        }
+
         return Task.CompletedTask;
     }
+
+    public static string? Phase(string state) =>
+        System.Text.Json.JsonDocument.Parse(state).RootElement.TryGetProperty("phase", out var phase) ? phase.GetString() : null;
 }

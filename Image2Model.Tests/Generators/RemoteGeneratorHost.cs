@@ -1,5 +1,6 @@
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Generators.Fal;
+using Image2Model.Site.Generators.Hunyuan3D;
 using Image2Model.Site.Generators.Tripo;
 using Image2Model.Tests.Fakes;
 using Microsoft.Extensions.Configuration;
@@ -58,6 +59,14 @@ public sealed class RemoteGeneratorHost : IDisposable
         return Build(settings, b => b.AddTripoGenerator(), "tripo");
     }
 
+    public static RemoteGeneratorHost ForHunyuan3D(FakeHunyuan3DServer fake, Action<Dictionary<string, string?>>? configure = null)
+    {
+        var settings = FastSettings(Hunyuan3DOptions.Section);
+        settings[$"{Hunyuan3DOptions.Section}:BaseUrl"] = fake.Root.ToString();
+        configure?.Invoke(settings);
+        return Build(settings, b => b.AddHunyuan3DGenerator(), "hunyuan3d");
+    }
+
     private static RemoteGeneratorHost Build(Dictionary<string, string?> settings, Action<IHostApplicationBuilder> register, string name)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -74,6 +83,9 @@ public sealed class RemoteGeneratorHost : IDisposable
 
     /// <summary>Stands in for an uploaded photo: the generators pass the bytes through untouched.</summary>
     public static byte[] Photo { get; } = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 7, 7, 7];
+
+    public T Options<T>()
+        where T : class => _host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<T>>().Value;
 
     public void Dispose() => _host.Dispose();
 }

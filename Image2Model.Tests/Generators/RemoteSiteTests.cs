@@ -114,6 +114,45 @@ public sealed class RemoteSiteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Try_again_after_a_failure_past_the_finished_job_fetches_that_job_without_paying_for_a_new_one()
+    {
+        _fal.ResultFilesMissing = true;
+        using var site = Site();
+        var client = await UserStories.SignedInUserAsync(site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], FalTripo));
+        var failed = Assert.Single(await Waiting.ForBatchAsync(site, batchId));
+        Assert.Equal(ConversionState.Failed, failed.State);
+
+        _fal.ResultFilesMissing = false;
+        var page = await client.GetPageAsync($"/batches/{batchId}");
+        await client.SubmitAsync(page.QuerySelector<IHtmlFormElement>("form[action$='handler=retry']")!);
+        var conversion = Assert.Single(await Waiting.ForBatchAsync(site, batchId));
+
+        Assert.True(conversion.State == ConversionState.Succeeded, conversion.Message);
+        Assert.Equal(1, _fal.SubmitCount);
+        var glb = await site.Services.GetRequiredService<BlobStore>().ReadAllAsync(conversion.ModelBlob!);
+        Assert.Equal(_fal.Jobs.Values.Single().Glb, glb);
+    }
+
+    [Fact]
+    public async Task Try_again_after_the_provider_failed_the_job_starts_a_new_one()
+    {
+        _fal.Outcome = FalOutcome.ModelError;
+        using var site = Site();
+        var client = await UserStories.SignedInUserAsync(site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], FalTripo));
+        Assert.Equal(ConversionState.Failed, Assert.Single(await Waiting.ForBatchAsync(site, batchId)).State);
+
+        _fal.Outcome = FalOutcome.Success;
+        var page = await client.GetPageAsync($"/batches/{batchId}");
+        await client.SubmitAsync(page.QuerySelector<IHtmlFormElement>("form[action$='handler=retry']")!);
+        var conversion = Assert.Single(await Waiting.ForBatchAsync(site, batchId));
+
+        Assert.True(conversion.State == ConversionState.Succeeded, conversion.Message);
+        Assert.Equal(2, _fal.SubmitCount);
+    }
+
+    [Fact]
     public async Task Upload_form_offers_fal_tripo_only_when_its_key_is_set()
     {
         using var configured = Site(onFile: false);

@@ -50,10 +50,8 @@ internal sealed record FalTripoOutput(
 internal sealed record FalCancelReply([property: JsonPropertyName("status")] string? Status);
 
 /// <summary>What a restarted attempt needs to poll the same request: saved the moment FAL answers the submit.</summary>
-internal sealed record FalResumeState(
-    [property: JsonPropertyName("provider")] string Provider,
+internal sealed record FalJob(
     [property: JsonPropertyName("requestId")] string RequestId,
     [property: JsonPropertyName("statusUrl")] Uri StatusUrl,
     [property: JsonPropertyName("responseUrl")] Uri ResponseUrl,
-    [property: JsonPropertyName("cancelUrl")] Uri CancelUrl,
-    [property: JsonPropertyName("submittedAt")] DateTimeOffset SubmittedAt);
+    [property: JsonPropertyName("cancelUrl")] Uri CancelUrl);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -47,28 +46,56 @@ internal static class ApiCall
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             return new ApiReply(response.StatusCode, response.Headers, body);
         }
-        catch (BrokenCircuitException ex)
+        catch (Exception ex) when (Unavailable(ex, provider, cancellationToken) is { } unavailable)
         {
-            throw new RemoteUnavailableException($"{provider} is failing repeatedly right now, so calls to it are paused for a moment; try again in a few minutes.", ex);
-        }
-        catch (TimeoutRejectedException ex)
-        {
-            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new RemoteUnavailableException($"{provider} could not be reached.", ex);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new RemoteUnavailableException($"{provider} did not answer in time.", ex);
+            throw unavailable;
         }
     }
 
-    public static HttpRequestMessage JsonRequest(HttpMethod method, Uri url, object? body = null) => new(method, url)
+    /// <summary>
+    /// Like <see cref="SendAsync"/>, but returns as soon as the headers arrived, for an answer too
+    /// big to buffer; the caller reads (and disposes) the body.
+    /// </summary>
+    public static async Task<HttpResponseMessage> OpenAsync(this HttpClient client, HttpRequestMessage request, string provider, CancellationToken cancellationToken)
     {
-        Content = body is null ? null : JsonContent.Create(body, body.GetType(), options: Json),
+        try
+        {
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (Exception ex) when (Unavailable(ex, provider, cancellationToken) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
+
+    private static RemoteUnavailableException? Unavailable(Exception ex, string provider, CancellationToken cancellationToken) => ex switch
+    {
+        BrokenCircuitException => new($"{provider} is failing repeatedly right now, so calls to it are paused for a moment; try again in a few minutes.", ex),
+        TimeoutRejectedException => new($"{provider} did not answer in time.", ex, noAnswer: true),
+        // Only a connection that was never made proves the provider did not see the request.
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } =>
+            new($"{provider} could not be reached.", ex),
+        HttpRequestException => new($"{provider} could not be reached.", ex, noAnswer: true),
+        OperationCanceledException when !cancellationToken.IsCancellationRequested => new($"{provider} did not answer in time.", ex, noAnswer: true),
+        _ => null,
     };
+
+    /// <summary>
+    /// A JSON request whose body is serialized up front, so it goes out with Content-Length as the
+    /// providers' own clients send it: JsonContent streams (chunked), and servers that only read
+    /// Content-Length then see an empty body ("image_url: field required").
+    /// </summary>
+    public static HttpRequestMessage JsonRequest(HttpMethod method, Uri url, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json));
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        }
+
+        return request;
+    }
 
     /// <summary>Appends a path to a configured base URL that may itself have a path (/v2/openapi).</summary>
     public static Uri Combine(Uri baseUrl, string path) => new($"{baseUrl.AbsoluteUri.TrimEnd('/')}/{path.TrimStart('/')}");

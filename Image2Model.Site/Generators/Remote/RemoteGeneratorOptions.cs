@@ -15,5 +15,12 @@ public abstract class RemoteGeneratorOptions
     /// <summary>Larger result files are refused rather than buffered.</summary>
     public long MaxDownloadBytes { get; set; } = 512L * 1024 * 1024;
 
-    public bool IsConfigured => !string.IsNullOrWhiteSpace(Key);
+    /// <summary>
+    /// How long the one call that creates a billed job may take. Its own bound, not the
+    /// conversion's token: a shutdown or cancel in the middle must not cut the call off and lose
+    /// the id of a job that was created anyway.
+    /// </summary>
+    public TimeSpan SubmitTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    public virtual bool IsConfigured => !string.IsNullOrWhiteSpace(Key);
 }

@@ -48,7 +48,7 @@ internal sealed record TripoTask(
     [property: JsonPropertyName("output")] TripoOutput? Output);
 
 /// <summary>What a restarted attempt needs to poll the same task: saved the moment Tripo answers the create.</summary>
-internal sealed record TripoResumeState(
-    [property: JsonPropertyName("provider")] string Provider,
-    [property: JsonPropertyName("taskId")] string TaskId,
-    [property: JsonPropertyName("submittedAt")] DateTimeOffset SubmittedAt);
+internal sealed record TripoJob([property: JsonPropertyName("taskId")] string TaskId);
+
+/// <summary>What the submit needs from the upload.</summary>
+internal sealed record TripoUpload(string Token, string Extension);

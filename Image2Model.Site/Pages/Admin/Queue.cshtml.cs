@@ -1,5 +1,6 @@
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
+using Image2Model.Site.Generators.Remote;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -21,12 +22,20 @@ public sealed class QueueModel(AppDbContext db, ConversionCancellation cancellat
 
     public ConversionRunner Runner => runner;
 
+    /// <summary>For generators on servers the site's operators run (Hunyuan3D): whether they answer right now.</summary>
+    public Dictionary<string, string> ServerChecks { get; private set; } = [];
+
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Counts = await db.Conversions.GroupBy(c => c.State).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Key, x => x.Count, cancellationToken);
         Active = await Rows(db.Conversions.Where(c => c.State == ConversionState.Pending || c.State == ConversionState.Running).OrderBy(c => c.CreatedAt), cancellationToken);
         RecentFailures = await Rows(db.Conversions.Where(c => c.State == ConversionState.Failed).OrderByDescending(c => c.FinishedAt), cancellationToken);
+        using var quick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        quick.CancelAfter(TimeSpan.FromSeconds(3));
+        var checks = generators.All.Where(g => g.IsConfigured).OfType<IServerCheck>()
+            .Select(async g => (((IGenerator)g).Name, Status: await g.CheckAsync(quick.Token)));
+        ServerChecks = (await Task.WhenAll(checks)).ToDictionary(c => c.Name, c => c.Status);
     }
 
     public async Task<IActionResult> OnPostCancelAsync(Guid conversionId, CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using Image2Model.Site.Accounts;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
+using Image2Model.Site.Downloads;
+using Image2Model.Site.Storage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -8,9 +10,12 @@ using Microsoft.EntityFrameworkCore;
 namespace Image2Model.Site.Pages.Models;
 
 /// <summary>One model: 3D preview, facts, download, delete, regenerate.</summary>
-public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCancellation cancellation, Dispatcher dispatcher, GeneratorCatalog generators) : PageModel
+public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCancellation cancellation, Dispatcher dispatcher, GeneratorCatalog generators, BlobStore blobs) : PageModel
 {
     public Conversion Conversion { get; private set; } = null!;
+
+    /// <summary>Why OBJ and STL are not offered (a compressed GLB from a provider), or null when they are.</summary>
+    public string? ExportsUnavailable { get; private set; }
 
     public string GeneratorName => generators.Named(Conversion.Generator)?.DisplayName ?? Conversion.Generator;
 
@@ -22,6 +27,12 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         }
 
         Conversion = conversion;
+        if (conversion.ModelBlob is { } key && blobs.Exists(key))
+        {
+            await using var glb = blobs.Info(key).OpenRead();
+            ExportsUnavailable = ModelExport.WhyNotOffered(glb);
+        }
+
         return Page();
     }
 

@@ -1,0 +1,270 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Image2Model.Site.Conversions;
+
+namespace Image2Model.Site.Generators.Remote;
+
+/// <summary>
+/// The life of every remote job, written once: prepare (uploads), submit exactly once, save the
+/// state, resume, poll until the deadline, fetch, cancel. A provider supplies only its protocol:
+/// <typeparamref name="TUpload"/> is what the submit needs from the preparation, <typeparamref name="TJob"/>
+/// what must be saved to find the job again, <typeparamref name="TResult"/> what a finished poll hands to the fetch.
+/// </summary>
+internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
+    RemoteGeneratorOptions options,
+    RemoteFiles files,
+    TimeProvider time,
+    ILogger logger) : IGenerator
+    where TJob : class
+    where TResult : class
+{
+    // The phases a saved state goes through. Only "finished" survives Try again (see ResumeStates).
+    private const string Submitting = "submitting";
+    private const string Submitted = "submitted";
+    private const string Finished = "finished";
+    private const string Refetched = "refetched";
+
+    public abstract string Name { get; }
+
+    public abstract string DisplayName { get; }
+
+    public abstract string Description { get; }
+
+    public bool IsConfigured => options.IsConfigured;
+
+    public abstract GeneratorFeatures Features { get; }
+
+    /// <summary>How messages and logs name the provider: "FAL", "Tripo".</summary>
+    protected abstract string Provider { get; }
+
+    /// <summary>Shown when a conversion reaches a generator that lost its configuration.</summary>
+    protected abstract string NotConfiguredMessage { get; }
+
+    protected virtual string SubmittingMessage => $"Sending the job to {Provider}";
+
+    protected virtual string QueuedMessage => $"Waiting in {Provider}'s queue";
+
+    protected virtual string TimeoutMessage => $"Timed out after {Durations.Describe(options.Deadline)} waiting for {DisplayName}.";
+
+    private string OutcomeUnknownMessage =>
+        $"{char.ToUpperInvariant(Provider[0])}{Provider[1..]} may have started this job, but its answer never arrived, so it was not sent a second time. Try again to start a new one.";
+
+    protected TimeProvider Time => time;
+
+    protected RemoteFiles Files => files;
+
+    protected ILogger Logger => logger;
+
+    /// <summary>Everything before the billed call (uploads): free to cancel, nothing is billed yet.</summary>
+    protected abstract Task<TUpload> PrepareAsync(GenerationRequest request, ProviderPhoto photo, ProgressReporter progress, CancellationToken cancellationToken);
+
+    /// <summary>The one call that creates a billed job; <paramref name="cancellationToken"/> is the submit's own timeout.</summary>
+    protected abstract Task<TJob> SubmitAsync(TUpload upload, GenerationRequest request, CancellationToken cancellationToken);
+
+    /// <summary>False when a saved job lacks what polling it needs.</summary>
+    protected abstract bool CanResume(TJob job);
+
+    /// <summary>The provider's id of the job, for logs.</summary>
+    protected abstract string JobId(TJob job);
+
+    /// <summary>One status round per call of the returned function: null while the job is not done, a final error when it failed.</summary>
+    protected abstract Func<CancellationToken, Task<TResult?>> Polling(TJob job, ProgressReporter progress);
+
+    /// <summary>Turns a finished job into the model (downloads, checks).</summary>
+    protected abstract Task<GeneratedModel> FetchAsync(TJob job, TResult result, ProgressReporter progress, CancellationToken cancellationToken);
+
+    /// <summary>Asks the provider to stop the job. By default there is no such call: the job is left to finish there.</summary>
+    protected virtual Task CancelJobAsync(TJob job, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("{Provider} has no cancel call; job {Job} is left to finish there", Provider, JobId(job));
+        return Task.CompletedTask;
+    }
+
+    public async Task<GeneratedModel> GenerateAsync(GenerationRequest request, IGenerationContext context, CancellationToken cancellationToken)
+    {
+        if (!IsConfigured)
+        {
+            throw new GenerationFailedException(NotConfiguredMessage);
+        }
+
+        var progress = new ProgressReporter(context);
+        SavedJob saved;
+        if (request.ResumeState is { } state)
+        {
+            saved = Read(state) ?? throw new GenerationFailedException(
+                $"The saved {Provider} job of this conversion cannot be read, so it cannot be resumed; retry the conversion.");
+            if (saved.Job is null)
+            {
+                // An earlier attempt stopped in the middle of the submit: paying twice is worse than asking.
+                logger.LogWarning("Conversion {Conversion} stopped while its {Provider} submit was in flight; not submitting again", request.ConversionId, Provider);
+                throw new GenerationFailedException(OutcomeUnknownMessage);
+            }
+
+            logger.LogInformation("Conversion {Conversion} resumes {Provider} job {Job} ({Phase})", request.ConversionId, Provider, JobId(saved.Job), saved.Phase);
+            await progress.ReportAsync(5, $"Checking on the job at {Provider}", cancellationToken);
+        }
+        else
+        {
+            saved = await SubmitOnceAsync(request, context, progress, cancellationToken);
+        }
+
+        var job = saved.Job!;
+        var result = await StatusPolling.UntilDoneAsync(
+            Polling(job, progress),
+            saved.SubmittedAt + options.Deadline,
+            options.PollInterval,
+            time,
+            TimeoutMessage,
+            async () =>
+            {
+                logger.LogWarning("{Provider} job {Job} passed its deadline", Provider, JobId(job));
+                await CancelRemoteAsync(Serialize(saved), CancellationToken.None);
+            },
+            logger,
+            cancellationToken);
+
+        // The provider's part is done and paid for: a failure from here on is ours, so Try again
+        // fetches this job rather than buying a new one. Once: a second failure starts afresh.
+        var phase = saved.Phase is Finished or Refetched ? Refetched : Finished;
+        await context.SaveResumeStateAsync(Serialize(saved with { Phase = phase }), CancellationToken.None);
+        return await FetchAsync(job, result, progress, cancellationToken);
+    }
+
+    /// <summary>Any answer is final; failures are only logged (the conversion is canceled here already).</summary>
+    public async Task CancelRemoteAsync(string resumeState, CancellationToken cancellationToken)
+    {
+        if (!IsConfigured || Read(resumeState) is not { Job: { } job })
+        {
+            logger.LogWarning("No {Provider} job to cancel in the saved state", Provider);
+            return;
+        }
+
+        try
+        {
+            await CancelJobAsync(job, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RemoteUnavailableException or GenerationFailedException)
+        {
+            logger.LogWarning(ex, "Cancel of {Provider} job {Job} could not be sent", Provider, JobId(job));
+        }
+    }
+
+    private async Task<SavedJob> SubmitOnceAsync(GenerationRequest request, IGenerationContext context, ProgressReporter progress, CancellationToken cancellationToken)
+    {
+        TUpload upload;
+        try
+        {
+            upload = await PrepareAsync(request, ProviderPhoto.From(request.Image, request.ContentType), progress, cancellationToken);
+        }
+        catch (RemoteUnavailableException ex)
+        {
+            // Nothing is at the provider yet: fail now rather than pile up.
+            throw new GenerationFailedException(ex.Message, ex);
+        }
+
+        await progress.ReportAsync(3, SubmittingMessage, cancellationToken);
+        // Recorded before the call: if this process dies during it, the next attempt knows a job
+        // may exist and refuses to pay for a second one.
+        await context.SaveResumeStateAsync(Serialize(new SavedJob(Submitting, time.GetUtcNow(), null)), CancellationToken.None);
+
+        TJob job;
+        using (var timeout = new CancellationTokenSource(options.SubmitTimeout, time))
+        {
+            try
+            {
+                job = await SubmitAsync(upload, request, timeout.Token);
+            }
+            catch (RemoteUnavailableException ex) when (ex.NoAnswer)
+            {
+                logger.LogWarning(ex, "The {Provider} submit of conversion {Conversion} got no answer", Provider, request.ConversionId);
+                throw new GenerationFailedException(OutcomeUnknownMessage, ex);
+            }
+            catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+            {
+                logger.LogWarning("The {Provider} submit of conversion {Conversion} took longer than {Timeout}", Provider, request.ConversionId, options.SubmitTimeout);
+                throw new GenerationFailedException(OutcomeUnknownMessage, ex);
+            }
+            catch (RemoteUnavailableException ex)
+            {
+                throw new GenerationFailedException(ex.Message, ex);
+            }
+        }
+
+        var saved = new SavedJob(Submitted, time.GetUtcNow(), job);
+        // Saved regardless of cancellation: this is what prevents a second, billed submit.
+        await context.SaveResumeStateAsync(Serialize(saved), CancellationToken.None);
+        logger.LogInformation("Conversion {Conversion} submitted to {Provider} as job {Job}", request.ConversionId, Provider, JobId(job));
+        // Stopped while the submit ran (shutdown, cancel): the job is saved, so the next attempt resumes it.
+        cancellationToken.ThrowIfCancellationRequested();
+        await progress.ReportAsync(5, QueuedMessage, cancellationToken);
+        return saved;
+    }
+
+    /// <summary>Downloads the model and an optional preview from provider URLs (no key sent) and checks the model.</summary>
+    protected async Task<GeneratedModel> DownloadAsync(Uri model, Uri? preview, string madeBy, ProgressReporter progress, CancellationToken cancellationToken)
+    {
+        await progress.ReportAsync(90, "Downloading the model", cancellationToken);
+        var glb = await files.GetAsync(model, "model", Provider, options.MaxDownloadBytes, cancellationToken);
+        byte[]? previewImage = null;
+        if (preview is not null)
+        {
+            try
+            {
+                previewImage = await files.GetAsync(preview, "preview image", Provider, options.MaxDownloadBytes, cancellationToken);
+            }
+            catch (GenerationFailedException ex)
+            {
+                // The preview is a nicety; the model is what the user asked for.
+                logger.LogWarning(ex, "{Provider} preview image could not be downloaded", Provider);
+            }
+        }
+
+        return await CheckAsync(glb, previewImage, madeBy, progress, cancellationToken);
+    }
+
+    protected static async Task<GeneratedModel> CheckAsync(byte[] glb, byte[]? preview, string madeBy, ProgressReporter progress, CancellationToken cancellationToken)
+    {
+        await progress.ReportAsync(97, "Checking the model", cancellationToken);
+        var triangles = GlbModel.CountTriangles(glb);
+        return new GeneratedModel(glb, preview, triangles, $"Made by {madeBy}: {triangles:N0} triangles.");
+    }
+
+    /// <summary>One flat JSON object: the provider's job fields plus provider, phase and submittedAt.</summary>
+    private string Serialize(SavedJob saved)
+    {
+        var state = saved.Job is null ? new JsonObject() : JsonSerializer.SerializeToNode(saved.Job, ApiCall.Json)!.AsObject();
+        state["provider"] = Name;
+        state["phase"] = saved.Phase;
+        state["submittedAt"] = saved.SubmittedAt;
+        return state.ToJsonString(ApiCall.Json);
+    }
+
+    private SavedJob? Read(string state)
+    {
+        try
+        {
+            if (JsonNode.Parse(state) is not JsonObject saved || saved["provider"]?.GetValue<string>() != Name)
+            {
+                return null;
+            }
+
+            // States saved before phases existed always held a submitted job.
+            var phase = saved["phase"]?.GetValue<string>() ?? Submitted;
+            var submittedAt = saved["submittedAt"]?.GetValue<DateTimeOffset>() ?? time.GetUtcNow();
+            if (phase == Submitting)
+            {
+                return new SavedJob(phase, submittedAt, null);
+            }
+
+            var job = saved.Deserialize<TJob>(ApiCall.Json);
+            return job is not null && CanResume(job) ? new SavedJob(phase, submittedAt, job) : null;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            logger.LogWarning(ex, "Saved {Provider} state is not readable", Provider);
+            return null;
+        }
+    }
+
+    private sealed record SavedJob(string Phase, DateTimeOffset SubmittedAt, TJob? Job);
+}
