@@ -36,6 +36,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
         builder.Entity<Conversion>(c =>
         {
             c.HasIndex(x => new { x.State, x.CreatedAt });
+            // Fair claiming walks the users with pending work, and takes a user's oldest, by this index (WorkQueue).
+            c.HasIndex(x => new { x.State, x.OwnerId, x.CreatedAt });
             c.HasIndex(x => new { x.OwnerId, x.CreatedAt });
             c.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
             c.Property(x => x.Texture).HasConversion<string>().HasMaxLength(16);

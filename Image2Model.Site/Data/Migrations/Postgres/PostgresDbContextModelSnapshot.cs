@@ -209,6 +209,8 @@ namespace Image2Model.Site.Data.Migrations.Postgres
 
                     b.HasIndex("State", "CreatedAt");
 
+                    b.HasIndex("State", "OwnerId", "CreatedAt");
+
                     b.ToTable("Conversions");
                 });
 

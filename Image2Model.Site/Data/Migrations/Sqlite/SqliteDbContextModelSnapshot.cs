@@ -204,6 +204,8 @@ namespace Image2Model.Site.Data.Migrations.Sqlite
 
                     b.HasIndex("State", "CreatedAt");
 
+                    b.HasIndex("State", "OwnerId", "CreatedAt");
+
                     b.ToTable("Conversions");
                 });
 
