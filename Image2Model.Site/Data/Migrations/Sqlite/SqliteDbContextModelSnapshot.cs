@@ -200,6 +200,10 @@ namespace Image2Model.Site.Data.Migrations.Sqlite
 
                     b.HasIndex("BatchId");
 
+                    b.HasIndex("LeaseExpiresAt", "OwnerId")
+                        .HasDatabaseName("IX_Conversions_Running")
+                        .HasFilter("\"State\" = 'Running'");
+
                     b.HasIndex("OwnerId", "CreatedAt");
 
                     b.HasIndex("State", "CreatedAt");

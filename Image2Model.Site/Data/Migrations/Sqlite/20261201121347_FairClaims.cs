@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace Image2Model.Site.Data.Migrations.Postgres
+namespace Image2Model.Site.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class FairClaims : Migration
@@ -10,6 +10,12 @@ namespace Image2Model.Site.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateIndex(
+                name: "IX_Conversions_Running",
+                table: "Conversions",
+                columns: new[] { "LeaseExpiresAt", "OwnerId" },
+                filter: "\"State\" = 'Running'");
+
             migrationBuilder.CreateIndex(
                 name: "IX_Conversions_State_OwnerId_CreatedAt",
                 table: "Conversions",
@@ -19,6 +25,10 @@ namespace Image2Model.Site.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_Conversions_Running",
+                table: "Conversions");
+
             migrationBuilder.DropIndex(
                 name: "IX_Conversions_State_OwnerId_CreatedAt",
                 table: "Conversions");

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Image2Model.Site.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresDbContext))]
-    [Migration("20261201115839_FairClaims")]
+    [Migration("20261201121450_FairClaims")]
     partial class FairClaims
     {
         /// <inheritdoc />
@@ -207,6 +207,10 @@ namespace Image2Model.Site.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("BatchId");
+
+                    b.HasIndex("LeaseExpiresAt", "OwnerId")
+                        .HasDatabaseName("IX_Conversions_Running")
+                        .HasFilter("\"State\" = 'Running'");
 
                     b.HasIndex("OwnerId", "CreatedAt");
 

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Image2Model.Site.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteDbContext))]
-    [Migration("20261201115802_FairClaims")]
+    [Migration("20261201121347_FairClaims")]
     partial class FairClaims
     {
         /// <inheritdoc />
@@ -202,6 +202,10 @@ namespace Image2Model.Site.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("BatchId");
+
+                    b.HasIndex("LeaseExpiresAt", "OwnerId")
+                        .HasDatabaseName("IX_Conversions_Running")
+                        .HasFilter("\"State\" = 'Running'");
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
