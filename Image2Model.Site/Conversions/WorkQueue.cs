@@ -7,40 +7,95 @@ namespace Image2Model.Site.Conversions;
 /// The conversions table as a work queue. Every state change is one conditional UPDATE whose
 /// WHERE clause says who may make it, so two nodes (or two dispatchers) can never both win.
 /// </summary>
-public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
+public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCatalog? generators = null)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>How many of the oldest claimable rows the fast path looks at before it asks every user's queue.</summary>
+    internal const int Window = 256;
+
     /// <summary>
     /// Claims the next conversion for <paramref name="node"/>: Pending, or Running with an expired
-    /// lease (its node died). Users with the fewest running conversions go first, then the oldest
-    /// work, so one user's 25 photos do not starve everyone else. <paramref name="busy"/> are the
-    /// conversions this node still runs (e.g. canceled and queued again while finishing): never claimed twice.
+    /// lease (its node died; those come first, they were already under way). Users with the fewest
+    /// running conversions go first, then the oldest work, so one user's 25 photos (or a script's
+    /// 50,000) do not starve everyone else. <paramref name="busy"/> are the conversions this node
+    /// still runs (e.g. canceled and queued again while finishing): never claimed twice. Conversions
+    /// for a generator this node has not configured are left for a node that has.
     /// </summary>
+    /// <remarks>
+    /// Fairness without a count per row: the running conversions are few (at most every node's
+    /// slots), so their owners are one small aggregate. Nearly always the oldest claimable work
+    /// of someone with nothing running lies among the <see cref="Window"/> oldest rows: one
+    /// statement finds it, locks it and takes it. Only when those all belong to busy users does
+    /// <see cref="ClaimByOwnerAsync"/> walk the users (one index probe each) and take the best
+    /// user's oldest row.
+    /// </remarks>
     public async Task<Conversion?> ClaimNextAsync(string node, TimeSpan lease, IReadOnlyCollection<Guid> busy, CancellationToken cancellationToken)
     {
         var now = Now;
-        if (db.Database.IsNpgsql())
-        {
-            return await ClaimSkippingLockedAsync(node, lease, busy, now, cancellationToken);
-        }
+        var claim = new Claim(db.Database.IsNpgsql(), node, now, now + lease, busy, Unrunnable());
+        return await ClaimOldestOfIdleOwnersAsync(claim, cancellationToken)
+            ?? await ClaimByOwnerAsync(claim, cancellationToken);
+    }
 
-        // SQLite has one writer at a time: read a few candidates, then let the conditional
-        // UPDATE decide; a candidate another dispatcher took first just matches no row.
-        var candidates = await db.Conversions
-            .Where(c => !busy.Contains(c.Id))
-            .Where(c => c.State == ConversionState.Pending || (c.State == ConversionState.Running && c.LeaseExpiresAt < now))
-            .OrderBy(c => db.Conversions.Count(r => r.OwnerId == c.OwnerId && r.State == ConversionState.Running && r.LeaseExpiresAt >= now))
-            .ThenBy(c => c.CreatedAt)
-            .Select(c => c.Id)
-            .Take(8)
-            .ToListAsync(cancellationToken);
+    private IReadOnlyList<string> Unrunnable() =>
+        generators is null ? [] : generators.All.Where(g => !g.IsConfigured).Select(g => g.Name).ToList();
 
-        foreach (var id in candidates)
+    private async Task<Conversion?> ClaimOldestOfIdleOwnersAsync(Claim claim, CancellationToken cancellationToken)
+    {
+        var candidates = $"""
+            SELECT c."Id" FROM "Conversions" AS c
+            WHERE c."Id" IN (
+                SELECT * FROM (SELECT e."Id" FROM "Conversions" AS e WHERE e."State" = 'Running' AND e."LeaseExpiresAt" < {claim.P(claim.Now)} ORDER BY e."LeaseExpiresAt" LIMIT {Window}) AS expired
+                UNION ALL
+                SELECT * FROM (SELECT p."Id" FROM "Conversions" AS p WHERE p."State" = 'Pending' ORDER BY p."CreatedAt" LIMIT {Window}) AS oldest)
+              AND {claim.Claimable("c")}
+              AND (c."State" = 'Running' OR c."OwnerId" NOT IN (
+                    SELECT r."OwnerId" FROM "Conversions" AS r WHERE r."State" = 'Running' AND r."LeaseExpiresAt" >= {claim.P(claim.Now)}))
+            ORDER BY c."State" DESC, c."CreatedAt"
+            LIMIT 1{claim.SkipLocked("c")}
+            """;
+        return await TakeAsync(claim, candidates, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every user with claimable work (a skip scan: one index probe per user, not per row), ordered
+    /// by how many conversions they have running, then by their oldest work; takes the first
+    /// user's oldest row that nobody else is taking.
+    /// </summary>
+    private async Task<Conversion?> ClaimByOwnerAsync(Claim claim, CancellationToken cancellationToken)
+    {
+        var ownersClaim = claim.Fresh();
+        // Every value is a parameter (P); only fixed SQL fragments are interpolated.
+        var sql = $"""
+            WITH RECURSIVE owners("OwnerId") AS (
+                SELECT min(c."OwnerId") FROM "Conversions" AS c WHERE c."State" = 'Pending' AND {ownersClaim.Runnable("c")}
+                UNION ALL
+                SELECT (SELECT min(c."OwnerId") FROM "Conversions" AS c WHERE c."State" = 'Pending' AND {ownersClaim.Runnable("c")} AND c."OwnerId" > o."OwnerId")
+                FROM owners AS o WHERE o."OwnerId" IS NOT NULL),
+            running AS (
+                SELECT r."OwnerId", count(*) AS "Count" FROM "Conversions" AS r
+                WHERE r."State" = 'Running' AND r."LeaseExpiresAt" >= {ownersClaim.P(ownersClaim.Now)} GROUP BY r."OwnerId")
+            SELECT o."OwnerId" AS "Value" FROM owners AS o LEFT JOIN running ON running."OwnerId" = o."OwnerId"
+            WHERE o."OwnerId" IS NOT NULL
+            ORDER BY coalesce(running."Count", 0),
+                     (SELECT min(h."CreatedAt") FROM "Conversions" AS h WHERE h."State" = 'Pending' AND h."OwnerId" = o."OwnerId" AND {ownersClaim.Runnable("h")})
+            LIMIT 8
+            """;
+        var owners = await db.Database.SqlQueryRaw<string>(sql, ownersClaim.Parameters).ToListAsync(cancellationToken);
+
+        foreach (var owner in owners)
         {
-            if (await TakeAsync(id, node, lease, now, cancellationToken))
+            var ownerClaim = claim.Fresh();
+            var oldest = $"""
+                SELECT c."Id" FROM "Conversions" AS c
+                WHERE c."State" = 'Pending' AND c."OwnerId" = {ownerClaim.P(owner)} AND {ownerClaim.Claimable("c")}
+                ORDER BY c."CreatedAt"
+                LIMIT 1{ownerClaim.SkipLocked("c")}
+                """;
+            if (await TakeAsync(ownerClaim, oldest, cancellationToken) is { } conversion)
             {
-                return await db.Conversions.AsNoTracking().SingleAsync(c => c.Id == id, cancellationToken);
+                return conversion;
             }
         }
 
@@ -48,41 +103,54 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
     }
 
     /// <summary>
-    /// PostgreSQL, many nodes: lock the best row nobody else has locked (FOR UPDATE SKIP LOCKED),
-    /// so nodes never queue up behind each other's candidates, and take it in the same transaction.
+    /// The claim itself: one conditional UPDATE of the row the candidate query picked. Its WHERE
+    /// checks the state again, so only one node can win even where rows cannot be locked (SQLite).
     /// </summary>
-    private async Task<Conversion?> ClaimSkippingLockedAsync(string node, TimeSpan lease, IReadOnlyCollection<Guid> busy, DateTime now, CancellationToken cancellationToken)
+    private async Task<Conversion?> TakeAsync(Claim claim, string candidate, CancellationToken cancellationToken)
     {
-        var exclude = busy.ToArray();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var id = await db.Database.SqlQuery<Guid>($"""
-            SELECT c."Id" AS "Value" FROM "Conversions" AS c
-            WHERE (c."State" = 'Pending' OR (c."State" = 'Running' AND c."LeaseExpiresAt" < {now}))
-              AND NOT (c."Id" = ANY({exclude}))
-            ORDER BY (SELECT count(*) FROM "Conversions" AS r
-                      WHERE r."OwnerId" = c."OwnerId" AND r."State" = 'Running' AND r."LeaseExpiresAt" >= {now}),
-                     c."CreatedAt"
-            LIMIT 1
-            FOR UPDATE OF c SKIP LOCKED
-            """).ToListAsync(cancellationToken);
-        if (id.Count == 0 || !await TakeAsync(id[0], node, lease, now, cancellationToken))
-        {
-            return null;
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return await db.Conversions.AsNoTracking().SingleAsync(c => c.Id == id[0], cancellationToken);
+        var sql = $"""
+            UPDATE "Conversions" SET "State" = 'Running', "LeaseOwner" = {claim.P(claim.Node)}, "LeaseExpiresAt" = {claim.P(claim.Until)},
+                "StartedAt" = coalesce("StartedAt", {claim.P(claim.Now)})
+            WHERE "Id" = ({candidate})
+              AND ("State" = 'Pending' OR ("State" = 'Running' AND "LeaseExpiresAt" < {claim.P(claim.Now)}))
+            RETURNING *
+            """;
+        var taken = await db.Conversions.FromSqlRaw(sql, claim.Parameters).AsNoTracking().ToListAsync(cancellationToken);
+        return taken.Count == 1 ? taken[0] : null;
     }
 
-    /// <summary>The claim itself: one conditional UPDATE that only one node can win.</summary>
-    private async Task<bool> TakeAsync(Guid id, string node, TimeSpan lease, DateTime now, CancellationToken cancellationToken) =>
-        await db.Conversions
-            .Where(c => c.Id == id && (c.State == ConversionState.Pending || (c.State == ConversionState.Running && c.LeaseExpiresAt < now)))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.State, ConversionState.Running)
-                .SetProperty(c => c.LeaseOwner, node)
-                .SetProperty(c => c.LeaseExpiresAt, now + lease)
-                .SetProperty(c => c.StartedAt, c => c.StartedAt ?? now), cancellationToken) == 1;
+    /// <summary>One claim's SQL parameters, written positionally as {0}, {1}… for FromSqlRaw (lists expanded, so SQLite needs no arrays).</summary>
+    private sealed class Claim(bool postgres, string node, DateTime now, DateTime until, IReadOnlyCollection<Guid> busy, IReadOnlyList<string> unrunnable)
+    {
+        private readonly List<object> _parameters = [];
+
+        public string Node => node;
+
+        public DateTime Now => now;
+
+        public DateTime Until => until;
+
+        public object[] Parameters => [.. _parameters];
+
+        public Claim Fresh() => new(postgres, node, now, until, busy, unrunnable);
+
+        public string P(object value)
+        {
+            _parameters.Add(value);
+            return $"{{{_parameters.Count - 1}}}";
+        }
+
+        /// <summary>Not for a generator this node lacks.</summary>
+        public string Runnable(string alias) =>
+            unrunnable.Count == 0 ? "TRUE" : $"{alias}.\"Generator\" NOT IN ({string.Join(", ", unrunnable.Select(g => P(g)))})";
+
+        /// <summary>Runnable here and not still running on this node.</summary>
+        public string Claimable(string alias) =>
+            busy.Count == 0 ? Runnable(alias) : $"{Runnable(alias)} AND {alias}.\"Id\" NOT IN ({string.Join(", ", busy.Select(id => P(id)))})";
+
+        /// <summary>PostgreSQL: step over rows another node is taking right now instead of queueing behind them.</summary>
+        public string SkipLocked(string alias) => postgres ? $" FOR UPDATE OF {alias} SKIP LOCKED" : "";
+    }
 
     /// <summary>Extends the leases of the given conversions; returns those this node still owns and runs.</summary>
     public async Task<HashSet<Guid>> RenewAsync(string node, IReadOnlyCollection<Guid> ids, TimeSpan lease, CancellationToken cancellationToken)

@@ -36,6 +36,11 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
         builder.Entity<Conversion>(c =>
         {
             c.HasIndex(x => new { x.State, x.CreatedAt });
+            // Fair claiming walks the users with pending work, and takes a user's oldest, by this index (WorkQueue).
+            c.HasIndex(x => new { x.State, x.OwnerId, x.CreatedAt });
+            // Running rows are few; this keeps "whose leases expired" and "who is busy" to those few
+            // (SQLite's planner otherwise scans the table when its statistics say State is not selective).
+            c.HasIndex(x => new { x.LeaseExpiresAt, x.OwnerId }).HasFilter("\"State\" = 'Running'").HasDatabaseName("IX_Conversions_Running");
             c.HasIndex(x => new { x.OwnerId, x.CreatedAt });
             c.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
             c.Property(x => x.Texture).HasConversion<string>().HasMaxLength(16);

@@ -151,6 +151,98 @@ public abstract class WorkQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_users_photo_goes_next_even_behind_a_scripts_deep_backlog()
+    {
+        // More than the fast path's window, so the claim has to look past it.
+        await AddPendingAsync("script", WorkQueue.Window + 40);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await AddPendingAsync("carol", 1);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+
+        var first = await queue.ClaimNextAsync("node-a", Lease, [], default);
+        var second = await queue.ClaimNextAsync("node-a", Lease, [], default);
+        var third = await queue.ClaimNextAsync("node-a", Lease, [], default);
+
+        Assert.Equal("script", first!.OwnerId);
+        Assert.Equal("carol", second!.OwnerId);
+        Assert.Equal("script", third!.OwnerId);
+    }
+
+    [Fact]
+    public async Task Users_with_fewer_running_conversions_go_first_then_the_oldest_work()
+    {
+        await AddPendingAsync("alice", 5);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await AddPendingAsync("bob", 5);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await AddPendingAsync("carol", 5);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+
+        var owners = new List<string>();
+        for (var i = 0; i < 9; i++)
+        {
+            owners.Add((await queue.ClaimNextAsync("node-a", Lease, [], default))!.OwnerId);
+        }
+
+        // Round after round: everyone's next photo before anyone's third, oldest user first.
+        Assert.Equal(["alice", "bob", "carol", "alice", "bob", "carol", "alice", "bob", "carol"], owners);
+    }
+
+    [Fact]
+    public async Task A_finished_conversion_no_longer_counts_against_its_user()
+    {
+        await AddPendingAsync("alice", 3);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await AddPendingAsync("bob", 3);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+
+        var alice = (await queue.ClaimNextAsync("node-a", Lease, [], default))!;
+        var bob = (await queue.ClaimNextAsync("node-a", Lease, [], default))!;
+        await queue.SucceedAsync(alice.Id, "node-a", new string('a', 64), 1, null, 12, "done", default);
+
+        // Bob still has one running, Alice none: Alice's next photo goes first.
+        Assert.Equal("bob", bob.OwnerId);
+        Assert.Equal("alice", (await queue.ClaimNextAsync("node-a", Lease, [], default))!.OwnerId);
+    }
+
+    [Fact]
+    public async Task A_node_without_a_generators_key_leaves_its_conversions_for_a_node_that_has_one()
+    {
+        await AddPendingAsync("alice", 2, generator: "fal-tripo");
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await AddPendingAsync("alice", 1);
+        await using var db = NewDb();
+        var localOnly = new WorkQueue(db, _clock, new GeneratorCatalog([new StubGenerator("local", true), new StubGenerator("fal-tripo", false)]));
+        var withKey = new WorkQueue(db, _clock, new GeneratorCatalog([new StubGenerator("local", true), new StubGenerator("fal-tripo", true)]));
+
+        var local = await localOnly.ClaimNextAsync("no-key", Lease, [], default);
+        var nothing = await localOnly.ClaimNextAsync("no-key", Lease, [], default);
+        var remote = await withKey.ClaimNextAsync("has-key", Lease, [], default);
+
+        Assert.Equal("local", local!.Generator);
+        Assert.Null(nothing);
+        Assert.Equal("fal-tripo", remote!.Generator);
+        await using var check = NewDb();
+        Assert.Equal(1, await check.Conversions.CountAsync(c => c.State == ConversionState.Pending && c.Generator == "fal-tripo"));
+    }
+
+    [Fact]
+    public async Task A_lease_that_expired_is_reclaimed_before_waiting_work()
+    {
+        await AddPendingAsync("alice", 1);
+        await using var db = NewDb();
+        var queue = new WorkQueue(db, _clock);
+        var crashed = (await queue.ClaimNextAsync("crashed-node", Lease, [], default))!;
+        _clock.Advance(Lease + TimeSpan.FromSeconds(1));
+        await AddPendingAsync("bob", 3);
+
+        Assert.Equal(crashed.Id, (await queue.ClaimNextAsync("other-node", Lease, [], default))!.Id);
+    }
+
+    [Fact]
     public async Task A_node_never_claims_a_conversion_it_is_still_running()
     {
         await AddPendingAsync("alice", 1);
@@ -179,7 +271,7 @@ public abstract class WorkQueueTests : IAsyncLifetime
         Assert.Equal(ConversionState.Canceled, (await NewDb().Conversions.SingleAsync()).State);
     }
 
-    private async Task AddPendingAsync(string owner, int count)
+    private async Task AddPendingAsync(string owner, int count, string generator = "local")
     {
         await using var db = NewDb();
         var batch = new Batch { OwnerId = owner, CreatedAt = _clock.GetUtcNow().UtcDateTime };
@@ -191,13 +283,29 @@ public abstract class WorkQueueTests : IAsyncLifetime
                 FileName = $"{owner}-{i}.png",
                 OriginalBlob = new string('0', 64),
                 ContentType = "image/png",
-                Generator = "local",
+                Generator = generator,
                 CreatedAt = _clock.GetUtcNow().UtcDateTime.AddMilliseconds(i),
             });
         }
 
         db.Batches.Add(batch);
         await db.SaveChangesAsync();
+    }
+
+    private sealed class StubGenerator(string name, bool configured) : IGenerator
+    {
+        public string Name => name;
+
+        public string DisplayName => name;
+
+        public string Description => name;
+
+        public bool IsConfigured => configured;
+
+        public GeneratorFeatures Features => GeneratorFeatures.None;
+
+        public Task<GeneratedModel> GenerateAsync(GenerationRequest request, IGenerationContext context, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("Claiming only");
     }
 
     private sealed class MovableClock(DateTimeOffset start) : TimeProvider

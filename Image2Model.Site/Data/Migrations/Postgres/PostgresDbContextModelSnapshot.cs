@@ -205,9 +205,15 @@ namespace Image2Model.Site.Data.Migrations.Postgres
 
                     b.HasIndex("BatchId");
 
+                    b.HasIndex("LeaseExpiresAt", "OwnerId")
+                        .HasDatabaseName("IX_Conversions_Running")
+                        .HasFilter("\"State\" = 'Running'");
+
                     b.HasIndex("OwnerId", "CreatedAt");
 
                     b.HasIndex("State", "CreatedAt");
+
+                    b.HasIndex("State", "OwnerId", "CreatedAt");
 
                     b.ToTable("Conversions");
                 });

@@ -200,9 +200,15 @@ namespace Image2Model.Site.Data.Migrations.Sqlite
 
                     b.HasIndex("BatchId");
 
+                    b.HasIndex("LeaseExpiresAt", "OwnerId")
+                        .HasDatabaseName("IX_Conversions_Running")
+                        .HasFilter("\"State\" = 'Running'");
+
                     b.HasIndex("OwnerId", "CreatedAt");
 
                     b.HasIndex("State", "CreatedAt");
+
+                    b.HasIndex("State", "OwnerId", "CreatedAt");
 
                     b.ToTable("Conversions");
                 });
