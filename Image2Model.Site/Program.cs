@@ -5,6 +5,7 @@ using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Image2Model.Site.Downloads;
 using Image2Model.Site.Generators;
+using Image2Model.Site.Previews;
 using Image2Model.Site.Storage;
 using Image2Model.Site.Uploads;
 using Image2Model.Site.Web;
@@ -20,6 +21,7 @@ builder.AddStorage();
 builder.AddAccounts();
 builder.AddGenerators();
 builder.AddConversions();
+builder.AddPreviews();
 builder.AddUploads();
 builder.AddWebUi();
 builder.AddApi();
@@ -33,6 +35,7 @@ if (args is ["create-admin", .. var rest])
 
 app.UseWebUi();
 app.MapDownloads();
+app.MapPreviews();
 app.MapApi();
 await app.RunAsync();
 return 0;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Image2Model.Site.Previews;
 using Image2Model.Site.Storage;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ public sealed class ConversionRunner(
     IServiceScopeFactory scopes,
     GeneratorCatalog generators,
     BlobStore blobs,
+    PreviewRenderer previews,
     IOptions<ConversionOptions> options,
     ILogger<ConversionRunner> logger) : IHostedService, IDisposable
 {
@@ -110,7 +112,9 @@ public sealed class ConversionRunner(
             var model = await generator.GenerateAsync(request, new GenerationContext(scopes, NodeId, conversion.Id), cancellationToken);
 
             var modelBlob = await blobs.PutAsync(model.Glb, CancellationToken.None);
-            var previewBlob = model.PreviewImage is null ? null : await blobs.PutAsync(model.PreviewImage, CancellationToken.None);
+            // Our own rendering, so every model's preview looks alike; a provider's picture only when we cannot draw the file.
+            var preview = previews.TryRender(model.Glb) ?? model.PreviewImage;
+            var previewBlob = preview is null ? null : await blobs.PutAsync(preview, CancellationToken.None);
             var stored = await queue.SucceedAsync(conversion.Id, NodeId, modelBlob, model.Glb.Length, previewBlob, model.Triangles, model.Message, CancellationToken.None);
             logger.LogInformation("Conversion finished in {ElapsedMs} ms with {Triangles} triangles (stored: {Stored})",
                 (long)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds, model.Triangles, stored);

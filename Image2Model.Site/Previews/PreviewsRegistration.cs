@@ -1,0 +1,36 @@
+using Image2Model.Site.Accounts;
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Image2Model.Site.Downloads;
+using Image2Model.Site.Storage;
+using Quartz;
+
+namespace Image2Model.Site.Previews;
+
+public static class PreviewsRegistration
+{
+    /// <summary>The renderer (the runner uses it for every new model) and the one-time backfill at start-up.</summary>
+    public static IHostApplicationBuilder AddPreviews(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<PreviewRenderer>();
+        builder.Services.AddQuartz(q =>
+        {
+            q.AddJob<PreviewBackfillJob>(j => j.WithIdentity(PreviewBackfillJob.Key).StoreDurably());
+            // A little after start, so the first requests do not wait behind it.
+            q.AddTrigger(t => t.ForJob(PreviewBackfillJob.Key).WithIdentity("preview-backfill-once")
+                .StartAt(DateTimeOffset.UtcNow.AddSeconds(10)));
+        });
+        return builder;
+    }
+
+    /// <summary><c>/files/{id}/preview.png</c>: for the owner and admins, 404 for anyone else.</summary>
+    public static WebApplication MapPreviews(this WebApplication app)
+    {
+        app.MapGet("/files/{id:guid}/preview.png", async (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
+                await db.Conversions.FindVisibleAsync(id, http.User, ct) is { PreviewBlob: { } key } && blobs.Exists(key)
+                    ? DownloadEndpoints.Blob(http, blobs, key, "image/png", null)
+                    : Results.NotFound())
+            .RequireAuthorization();
+        return app;
+    }
+}

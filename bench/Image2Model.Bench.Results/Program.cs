@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
+using Image2Model.Site.Meshing;
+using Image2Model.Site.Previews;
+using SkiaSharp;
+
+namespace Image2Model.Bench.Results;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        // "previews [dir]": every fixture's model rendered, median of 10 renders next to the
+        // conversion's own median, and the PNGs written to dir to look at.
+        if (args is ["previews", ..])
+        {
+            var output = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "image2model-previews");
+            Directory.CreateDirectory(output);
+            foreach (var file in Directory.GetFiles(Inputs.FixtureDirectory(), "*.png").Order())
+            {
+                var photo = File.ReadAllBytes(file);
+                var convert = new List<double>();
+                var render = new List<double>();
+                EngineResult? model = null;
+                byte[] png = [];
+                for (var run = 0; run < 10; run++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    model = LocalEngine.Convert(photo, new EngineOptions(null));
+                    convert.Add(watch.Elapsed.TotalMilliseconds);
+                    watch.Restart();
+                    png = PreviewRasterizer.RenderPng(model.Glb);
+                    render.Add(watch.Elapsed.TotalMilliseconds);
+                }
+
+                convert.Sort();
+                render.Sort();
+                File.WriteAllBytes(Path.Combine(output, Path.GetFileNameWithoutExtension(file) + ".png"), png);
+                Console.WriteLine($"{Path.GetFileName(file),-16} {model!.Triangles,7} triangles  convert {convert[5],6:F1} ms  render {render[5],6:F1} ms ({render[5] / convert[5]:P0})  {png.Length / 1024,4} KiB");
+            }
+
+            Console.WriteLine($"PNGs in {output}");
+            return 0;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}
+
+public static class Inputs
+{
+    /// <summary>The same 2 MP input as bench/Image2Model.Bench: the rubber duck on a soft gradient, JPEG 90.</summary>
+    public static byte[] TwoMegapixelJpeg()
+    {
+        var (w, h) = (1632, 1224);
+        using var duck = SKImage.FromEncodedData(Path.Combine(FixtureDirectory(), "rubber_duck.png"));
+        using var surface = SKSurface.Create(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var canvas = surface.Canvas;
+        using (var paint = new SKPaint())
+        {
+            paint.Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(0, h),
+                [new SKColor(246, 244, 240), new SKColor(200, 196, 190)], SKShaderTileMode.Clamp);
+            canvas.DrawRect(0, 0, w, h, paint);
+        }
+
+        var scale = 0.7f * Math.Min((float)w / duck.Width, (float)h / duck.Height);
+        var (dw, dh) = (duck.Width * scale, duck.Height * scale);
+        canvas.DrawImage(duck, SKRect.Create((w - dw) / 2, (h - dh) / 2, dw, dh), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+
+    public static string FixtureDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "Image2Model.Tests", "Fixtures");
+            if (File.Exists(Path.Combine(candidate, "rubber_duck.png")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Image2Model.Tests/Fixtures not found");
+    }
+}
+
+/// <summary>What a preview adds to a local conversion: the conversion alone, the render alone, both.</summary>
+[MemoryDiagnoser]
+[MedianColumn]
+public class PreviewBenchmarks
+{
+    private byte[] _photo = [];
+    private byte[] _glb = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _photo = Inputs.TwoMegapixelJpeg();
+        _glb = LocalEngine.Convert(_photo, new EngineOptions(FaceLimit: 10_000)).Glb;
+    }
+
+    [Benchmark(Baseline = true, Description = "2 MP JPEG -> GLB @10k")]
+    public int Convert() => LocalEngine.Convert(_photo, new EngineOptions(FaceLimit: 10_000)).Triangles;
+
+    [Benchmark(Description = "2 MP JPEG -> GLB @10k + preview")]
+    public int ConvertAndRender() => PreviewRasterizer.RenderPng(LocalEngine.Convert(_photo, new EngineOptions(FaceLimit: 10_000)).Glb).Length;
+
+    [Benchmark(Description = "Preview alone (10k triangles, 512 px)")]
+    public int Render() => PreviewRasterizer.RenderPng(_glb).Length;
+}
