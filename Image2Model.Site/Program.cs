@@ -5,6 +5,7 @@ using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Image2Model.Site.Downloads;
 using Image2Model.Site.Generators;
+using Image2Model.Site.Operations;
 using Image2Model.Site.Storage;
 using Image2Model.Site.Uploads;
 using Image2Model.Site.Web;
@@ -23,6 +24,7 @@ builder.AddConversions();
 builder.AddUploads();
 builder.AddWebUi();
 builder.AddApi();
+builder.AddHealth();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
@@ -34,6 +36,7 @@ if (args is ["create-admin", .. var rest])
 app.UseWebUi();
 app.MapDownloads();
 app.MapApi();
+app.MapHealth();
 await app.RunAsync();
 return 0;
 
