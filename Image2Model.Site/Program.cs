@@ -25,6 +25,7 @@ builder.AddUploads();
 builder.AddWebUi();
 builder.AddApi();
 builder.AddHealth();
+builder.AddMetrics();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
@@ -37,6 +38,7 @@ app.UseWebUi();
 app.MapDownloads();
 app.MapApi();
 app.MapHealth();
+app.MapMetrics();
 await app.RunAsync();
 return 0;
 

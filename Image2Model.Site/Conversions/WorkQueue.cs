@@ -1,4 +1,5 @@
 using Image2Model.Site.Data;
+using Image2Model.Site.Operations;
 using Microsoft.EntityFrameworkCore;
 
 namespace Image2Model.Site.Conversions;
@@ -32,14 +33,15 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
             .Where(c => c.State == ConversionState.Pending || (c.State == ConversionState.Running && c.LeaseExpiresAt < now))
             .OrderBy(c => db.Conversions.Count(r => r.OwnerId == c.OwnerId && r.State == ConversionState.Running && r.LeaseExpiresAt >= now))
             .ThenBy(c => c.CreatedAt)
-            .Select(c => c.Id)
+            .Select(c => new { c.Id, Takeover = c.State == ConversionState.Running })
             .Take(8)
             .ToListAsync(cancellationToken);
 
-        foreach (var id in candidates)
+        foreach (var (id, takeover) in candidates.Select(c => (c.Id, c.Takeover)))
         {
             if (await TakeAsync(id, node, lease, now, cancellationToken))
             {
+                SiteMetrics.Claimed(takeover);
                 return await db.Conversions.AsNoTracking().SingleAsync(c => c.Id == id, cancellationToken);
             }
         }
@@ -65,10 +67,14 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
             LIMIT 1
             FOR UPDATE OF c SKIP LOCKED
             """).ToListAsync(cancellationToken);
+        // The row is locked, so this read is exact (for the lease-takeover metric).
+        var takeover = id.Count == 1 && await db.Conversions.AnyAsync(c => c.Id == id[0] && c.State == ConversionState.Running, cancellationToken);
         if (id.Count == 0 || !await TakeAsync(id[0], node, lease, now, cancellationToken))
         {
             return null;
         }
+
+        SiteMetrics.Claimed(takeover);
 
         await transaction.CommitAsync(cancellationToken);
         return await db.Conversions.AsNoTracking().SingleAsync(c => c.Id == id[0], cancellationToken);

@@ -69,9 +69,7 @@ public sealed class HealthTests
     public void The_probe_verb_exits_zero_only_for_a_healthy_answer()
     {
         using var factory = new SiteFactory();
-        factory.UseKestrel(0);
-        factory.StartServer();
-        var address = factory.ClientOptions.BaseAddress;
+        var address = KestrelSite.Start(factory);
         var errors = new StringWriter();
 
         Assert.Equal(0, Image2Model.Site.Operations.ProbeCommand.Run([new Uri(address, "/health/ready").ToString()], errors));
