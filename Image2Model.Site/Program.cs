@@ -4,6 +4,7 @@ using Image2Model.Site.Cli;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Image2Model.Site.Downloads;
+using Image2Model.Site.Email;
 using Image2Model.Site.Generators;
 using Image2Model.Site.Operations;
 using Image2Model.Site.Storage;
@@ -24,8 +25,8 @@ builder.AddConversions();
 builder.AddUploads();
 builder.AddWebUi();
 builder.AddApi();
-builder.AddHealth();
-builder.AddMetrics();
+builder.AddOperations();
+builder.AddEmail();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
@@ -37,8 +38,7 @@ if (args is ["create-admin", .. var rest])
 app.UseWebUi();
 app.MapDownloads();
 app.MapApi();
-app.MapHealth();
-app.MapMetrics();
+app.MapOperations();
 await app.RunAsync();
 return 0;
 
