@@ -4,8 +4,10 @@ using Image2Model.Site.Cli;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Image2Model.Site.Downloads;
+using Image2Model.Site.Email;
 using Image2Model.Site.Generators;
 using Image2Model.Site.Previews;
+using Image2Model.Site.Operations;
 using Image2Model.Site.Storage;
 using Image2Model.Site.Uploads;
 using Image2Model.Site.Web;
@@ -25,6 +27,8 @@ builder.AddPreviews();
 builder.AddUploads();
 builder.AddWebUi();
 builder.AddApi();
+builder.AddOperations();
+builder.AddEmail();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
@@ -37,6 +41,7 @@ app.UseWebUi();
 app.MapDownloads();
 app.MapPreviews();
 app.MapApi();
+app.MapOperations();
 await app.RunAsync();
 return 0;
 

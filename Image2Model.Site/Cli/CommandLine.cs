@@ -9,6 +9,7 @@ public static class CommandLine
         (var handled, exitCode) = args switch
         {
             ["convert", .. var rest] => (true, ConvertCommand.Run(rest, Console.Out, Console.Error)),
+            ["probe", .. var rest] => (true, Operations.ProbeCommand.Run(rest, Console.Error)),
             _ => (false, 0),
         };
         return handled;

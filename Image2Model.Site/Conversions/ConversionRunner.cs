@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Image2Model.Site.Previews;
+using Image2Model.Site.Operations;
 using Image2Model.Site.Storage;
 using Microsoft.Extensions.Options;
 
@@ -96,6 +97,8 @@ public sealed class ConversionRunner(
         await using var scope = scopes.CreateAsyncScope();
         var queue = scope.ServiceProvider.GetRequiredService<WorkQueue>();
         using var _ = logger.BeginScope(new Dictionary<string, object> { ["ConversionId"] = conversion.Id, ["Generator"] = conversion.Generator });
+        var runStarted = TimeProvider.System.GetTimestamp();
+        var outcome = "crashed";
         try
         {
             var generator = generators.Named(conversion.Generator);
@@ -116,16 +119,19 @@ public sealed class ConversionRunner(
             var preview = previews.TryRender(model.Glb) ?? model.PreviewImage;
             var previewBlob = preview is null ? null : await blobs.PutAsync(preview, CancellationToken.None);
             var stored = await queue.SucceedAsync(conversion.Id, NodeId, modelBlob, model.Glb.Length, previewBlob, model.Triangles, model.Message, CancellationToken.None);
+            outcome = "succeeded";
             logger.LogInformation("Conversion finished in {ElapsedMs} ms with {Triangles} triangles (stored: {Stored})",
                 (long)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds, model.Triangles, stored);
         }
         catch (GenerationFailedException e)
         {
+            outcome = "failed";
             logger.LogWarning("Conversion failed: {Reason}", e.Message);
             await queue.FailAsync(conversion.Id, NodeId, e.Message, CancellationToken.None);
         }
         catch (OperationCanceledException) when (item.Cancellation.IsCancellationRequested)
         {
+            outcome = item.Abandoned ? "canceled" : _stopping.IsCancellationRequested ? "released" : "timed_out";
             if (item.Abandoned)
             {
                 logger.LogInformation("Conversion stopped: canceled or taken over by another node");
@@ -148,6 +154,7 @@ public sealed class ConversionRunner(
         }
         finally
         {
+            SiteMetrics.ConversionFinished(conversion.Generator, outcome, TimeProvider.System.GetElapsedTime(runStarted));
             // Remove this run's entry only, never a newer run of the same conversion.
             _running.TryRemove(new KeyValuePair<Guid, RunningConversion>(conversion.Id, item));
             item.Cancellation.Dispose();

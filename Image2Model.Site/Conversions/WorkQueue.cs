@@ -1,4 +1,5 @@
 using Image2Model.Site.Data;
+using Image2Model.Site.Operations;
 using Microsoft.EntityFrameworkCore;
 
 namespace Image2Model.Site.Conversions;
@@ -116,7 +117,14 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
             RETURNING *
             """;
         var taken = await db.Conversions.FromSqlRaw(sql, claim.Parameters).AsNoTracking().ToListAsync(cancellationToken);
-        return taken.Count == 1 ? taken[0] : null;
+        if (taken.Count != 1)
+        {
+            return null;
+        }
+
+        // Started before this claim: another run had it (a lease that expired, or work handed back at shutdown).
+        SiteMetrics.Claimed(takeover: taken[0].StartedAt < claim.Now);
+        return taken[0];
     }
 
     /// <summary>One claim's SQL parameters, written positionally as {0}, {1}… for FromSqlRaw (lists expanded, so SQLite needs no arrays).</summary>

@@ -83,7 +83,7 @@ public sealed class BlobStore
         {
             File.Move(path, doomed);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return false;
         }
@@ -134,11 +134,7 @@ public sealed class BlobStore
             File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
             return true;
         }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        catch (DirectoryNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return false;
         }

@@ -1,5 +1,6 @@
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
+using Image2Model.Site.Operations;
 using Image2Model.Site.Storage;
 using Microsoft.Extensions.Options;
 
@@ -90,6 +91,7 @@ public sealed class BatchUploader(
 
         db.Batches.Add(batch);
         await db.SaveChangesAsync(cancellationToken);
+        SiteMetrics.Uploaded(batch.Conversions.Count, batch.Conversions.Sum(c => c.OriginalSize));
         await dispatcher.NudgeAsync();
         return new UploadOutcome(batch, rejected);
     }

@@ -31,7 +31,7 @@ internal static class RemoteHttpRegistration
             });
         // Inside the resilience handler, so every attempt is logged.
         client.AddHttpMessageHandler(services => new ProviderTraceHandler(
-            reachedHeader, services.GetRequiredService<ILoggerFactory>().CreateLogger(name)));
+            name, reachedHeader, services.GetRequiredService<ILoggerFactory>().CreateLogger(name)));
         return client;
     }
 
