@@ -15,22 +15,15 @@ public sealed class PageProblems
         public bool Matches(string problem) => Regex.IsMatch(problem, Pattern, RegexOptions.IgnoreCase);
     }
 
-    /// <summary>Accepted on every page of every test.</summary>
-    public static readonly IReadOnlyList<Allowed> Everywhere =
-    [
-        new(@"WebAssembly\.instantiate\(\).*'unsafe-eval' is not an allowed source",
-            "model-viewer compiles its WebAssembly decoders, which needs 'wasm-unsafe-eval' in script-src; allowed only until the CSP change lands (issue 8)."),
-    ];
-
     private readonly List<string> _problems = [];
     private readonly IReadOnlyList<Allowed> _allowed;
 
     private PageProblems(IReadOnlyList<Allowed> allowed) => _allowed = allowed;
 
-    /// <summary>Starts collecting <paramref name="page"/>'s problems; <paramref name="alsoAllowed"/> adds entries for this test only.</summary>
-    public static PageProblems Watch(IPage page, params Allowed[] alsoAllowed)
+    /// <summary>Starts collecting <paramref name="page"/>'s problems; <paramref name="allowed"/> are the test's expected ones.</summary>
+    public static PageProblems Watch(IPage page, params Allowed[] allowed)
     {
-        var problems = new PageProblems([.. Everywhere, .. alsoAllowed]);
+        var problems = new PageProblems(allowed);
         page.Console += (_, message) =>
         {
             if (message.Type == "error")

@@ -102,7 +102,7 @@ public sealed class RunnerTests
         var (_, batchId) = await factory.UploadAsync();
         await factory.Claims.Claimed.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
-        // The claim has been written but has not returned to the runner yet, and shutdown begins.
+        // The claim is on its way to the database but has not returned to the runner, and shutdown begins.
         var runner = factory.Services.GetRequiredService<ConversionRunner>();
         var stop = runner.StopAsync(CancellationToken.None);
         var stoppedDuringClaim = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(2))) == stop;
@@ -210,7 +210,7 @@ public sealed class RunnerTests
         }
     }
 
-    /// <summary>Holds the claim's UPDATE after the database has applied it, until the test lets it return.</summary>
+    /// <summary>Holds the claim's UPDATE just before the database runs it, until the test lets it go on.</summary>
     private sealed class ClaimGate : DbCommandInterceptor
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -221,17 +221,27 @@ public sealed class RunnerTests
 
         public void Release() => _release.TrySetResult();
 
-        public override async ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            await HoldClaimAsync(command);
+            return result;
+        }
+
+        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            await HoldClaimAsync(command);
+            return result;
+        }
+
+        private async Task HoldClaimAsync(DbCommand command)
         {
             // The claim is the only UPDATE of a conversion that sets StartedAt.
-            if (Hold && result == 1 && command.CommandText.Contains("UPDATE \"Conversions\"") && command.CommandText.Contains("\"StartedAt\""))
+            if (Hold && command.CommandText.Contains("UPDATE \"Conversions\"") && command.CommandText.Contains("\"StartedAt\""))
             {
                 Hold = false;
                 Claimed.TrySetResult();
                 await _release.Task;
             }
-
-            return result;
         }
     }
 }

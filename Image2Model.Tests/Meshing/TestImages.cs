@@ -8,7 +8,7 @@ namespace Image2Model.Tests.Meshing;
 public static class TestImages
 {
     public static IEnumerable<string> AllImageFixtures() =>
-        Directory.GetFiles(Fixtures.Directory).Select(Path.GetFileName).Where(n => n != "truncated.jpg").Order()!;
+        Directory.GetFiles(Fixtures.Directory).Select(Path.GetFileName).Where(n => n is not null && n != "truncated.jpg" && (n.EndsWith(".png") || n.EndsWith(".jpg"))).Order()!;
 
     public enum Backdrop { Plain, Gradient, NoisyWithShadow }
 
