@@ -34,6 +34,7 @@ public sealed class BadRequestTests(SiteFactory factory) : IClassFixture<SiteFac
         var response = await client.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Contains("This page does not accept that kind of request.", await response.Content.ReadAsStringAsync());
         Assert.Contains("GET", response.Content.Headers.Allow);
         Assert.DoesNotContain(method, response.Content.Headers.Allow);
     }
