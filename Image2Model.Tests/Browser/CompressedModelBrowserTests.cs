@@ -34,7 +34,7 @@ public sealed class CompressedModelBrowserTests(BrowserFixture fixture) : IClass
         };
         var email = $"viewer-{Guid.NewGuid():N}@example.com";
         await BrowserTests.SignUpAsync(page, email);
-        var id = await StoredModels.AddAsync(fixture.Site, email, Fixtures.Read(fixtureName), 1000);
+        var id = await StoredModels.AddAsync(fixture.Site, email, Fixtures.Read($"models/{fixtureName}"), 1000);
 
         await page.GotoAsync($"/models/{id}");
         await page.WaitForFunctionAsync("() => document.querySelector('model-viewer').loaded === true", null, new() { Timeout = 30_000 });

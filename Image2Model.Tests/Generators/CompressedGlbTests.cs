@@ -15,13 +15,13 @@ public sealed class CompressedGlbTests
     [InlineData("apple-quantized.glb")]
     public void Triangles_are_counted_from_the_accessors_whatever_the_compression(string fixture)
     {
-        Assert.Equal(1000, GlbModel.CountTriangles(Fixtures.Read(fixture)));
+        Assert.Equal(1000, GlbModel.CountTriangles(Fixtures.Read($"models/{fixture}")));
     }
 
     [Fact]
     public void A_file_that_is_no_gltf_2_binary_is_still_refused()
     {
-        var glb = Fixtures.Read("apple-plain.glb");
+        var glb = Fixtures.Read("models/apple-plain.glb");
         var version1 = (byte[])glb.Clone();
         version1[4] = 1;
 
@@ -34,7 +34,7 @@ public sealed class CompressedGlbTests
     public async Task Draco_compressed_model_from_the_provider_is_stored_byte_for_byte()
     {
         await using var fal = await FakeFalServer.StartNewAsync();
-        fal.ModelFile = Fixtures.Read("apple-draco.glb");
+        fal.ModelFile = Fixtures.Read("models/apple-draco.glb");
         using var host = RemoteGeneratorHost.ForFal(fal);
 
         var model = await host.Generator.GenerateAsync(RemoteGeneratorHost.Request(), new RecordingGenerationContext(), CancellationToken.None);

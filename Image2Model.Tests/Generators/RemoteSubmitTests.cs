@@ -124,6 +124,20 @@ public sealed class RemoteSubmitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_saved_before_the_skeleton_existed_still_resumes()
+    {
+        using var host = RemoteGeneratorHost.ForTripo(_tripo);
+        await host.Generator.GenerateAsync(RemoteGeneratorHost.Request(), new RecordingGenerationContext(), CancellationToken.None);
+        var task = Assert.Single(_tripo.Tasks).Value;
+        var legacy = $$"""{"provider":"tripo","taskId":"{{task.Id}}","submittedAt":"{{DateTimeOffset.UtcNow:O}}"}""";
+
+        var model = await host.Generator.GenerateAsync(RemoteGeneratorHost.Request(resumeState: legacy), new RecordingGenerationContext(), CancellationToken.None);
+
+        Assert.Equal(task.Glb, model.Glb);
+        Assert.Equal(1, _tripo.SubmitCount);
+    }
+
+    [Fact]
     public async Task Json_bodies_go_out_with_content_length_to_a_server_that_refuses_chunked_ones()
     {
         _fal.RequireContentLength = true;

@@ -15,7 +15,7 @@ public sealed class CompressedModelPageTests
         using var site = new SiteFactory();
         var email = $"owner-{Guid.NewGuid():N}@example.com";
         var client = await UserStories.SignedInUserAsync(site, email);
-        var id = await StoredModels.AddAsync(site, email, Fixtures.Read(fixture), 1000);
+        var id = await StoredModels.AddAsync(site, email, Fixtures.Read($"models/{fixture}"), 1000);
 
         var page = await client.GetPageAsync($"/models/{id}");
 
@@ -35,7 +35,7 @@ public sealed class CompressedModelPageTests
         using var site = new SiteFactory();
         var email = $"owner-{Guid.NewGuid():N}@example.com";
         var client = await UserStories.SignedInUserAsync(site, email);
-        var id = await StoredModels.AddAsync(site, email, Fixtures.Read(fixture), 1000);
+        var id = await StoredModels.AddAsync(site, email, Fixtures.Read($"models/{fixture}"), 1000);
 
         var page = await client.GetPageAsync($"/models/{id}");
         var stl = await client.Http.GetAsync($"/files/{id}/model.stl");
@@ -49,7 +49,7 @@ public sealed class CompressedModelPageTests
     [Fact]
     public void The_reason_is_read_from_the_start_of_the_file_only()
     {
-        var glb = Fixtures.Read("apple-draco.glb");
+        var glb = Fixtures.Read("models/apple-draco.glb");
         using var start = new MemoryStream(glb[..(20 + BitConverter.ToInt32(glb, 12))]);
 
         Assert.Contains("Draco", ModelExport.WhyNotOffered(start));
