@@ -6,7 +6,30 @@ namespace Image2Model.Site.Meshing;
 public sealed record EngineOptions(int? FaceLimit = null, int MaxTextureSize = 2048, float Height = 1f);
 
 /// <param name="Mode">How the model was made, in words a user understands ("cut-out" or "relief").</param>
-public sealed record EngineResult(byte[] Glb, int Triangles, string Mode);
+public sealed record EngineResult(byte[] Glb, int Triangles, string Mode)
+{
+    /// <summary>Why this mode, in plain words (for a relief: why no free-standing cut-out was made).</summary>
+    public string Reason { get; init; } = "";
+
+    /// <summary>The cut-out mask that was used (empty for a relief).</summary>
+    public CutoutMask? Mask { get; init; }
+}
+
+/// <summary>
+/// The object mask the engine worked with: 1 = object, <paramref name="Width"/> x <paramref name="Height"/>
+/// cells, each covering <paramref name="Scale"/> x <paramref name="Scale"/> pixels of the decoded,
+/// upright photo, which is <paramref name="PhotoWidth"/> x <paramref name="PhotoHeight"/>.
+/// </summary>
+public sealed record CutoutMask(byte[] Bits, int Width, int Height, int Scale, int PhotoWidth, int PhotoHeight)
+{
+    /// <summary>Whether the point at (u, v) in 0..1 of the upright photo is object.</summary>
+    public bool IsObject(double u, double v)
+    {
+        var x = (int)(u * PhotoWidth / Scale);
+        var y = (int)(v * PhotoHeight / Scale);
+        return x >= 0 && y >= 0 && x < Width && y < Height && Bits[y * Width + x] != 0;
+    }
+}
 
 /// <summary>The input could not be read as an image; the message says why, for the user.</summary>
 public sealed class ImageDecodeException(string message) : Exception(message);
@@ -58,7 +81,11 @@ public static class LocalEngine
             var (mesh, texture) = Alongside(
                 () => CutoutMesher.Build(field, faces, depthScale: 1f),
                 () => TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide));
-            return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut);
+            return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut)
+            {
+                Reason = segmentation.Reason,
+                Mask = new CutoutMask(subject.Mask, subject.Width, subject.Height, factor, photo.Width, photo.Height),
+            };
         }
         else
         {
@@ -66,7 +93,11 @@ public static class LocalEngine
             var (mesh, texture) = Alongside(
                 () => ReliefMesher.Build(working, faces),
                 () => TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide));
-            return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief);
+            return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief)
+            {
+                Reason = segmentation.Reason,
+                Mask = new CutoutMask(new byte[working.Width * working.Height], working.Width, working.Height, factor, photo.Width, photo.Height),
+            };
         }
     }
 

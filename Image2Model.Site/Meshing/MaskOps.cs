@@ -95,11 +95,20 @@ internal static class MaskOps
     /// Keeps the biggest object region and any region at least a fifth its size (a logo cut in two
     /// halves is still one object); drops specks. Returns the pixels kept.
     /// </summary>
-    public static int KeepMainComponents(byte[] mask, int w, int h)
+    public static int KeepMainComponents(byte[] mask, int w, int h) => KeepMainComponents(mask, w, h, out _);
+
+    /// <inheritdoc cref="KeepMainComponents(byte[], int, int)"/>
+    /// <param name="pieces">How many regions were kept.</param>
+    public static int KeepMainComponents(byte[] mask, int w, int h, out int pieces)
     {
         var (labels, sizes, _) = Label(mask, w, h, 1);
+        pieces = 0;
         var largest = 0;
         for (var l = 1; l < sizes.Count; l++) largest = Math.Max(largest, sizes[l]);
+        for (var l = 1; l < sizes.Count; l++)
+        {
+            if (sizes[l] * 5 >= largest) pieces++;
+        }
         var kept = 0;
         for (var i = 0; i < mask.Length; i++)
         {

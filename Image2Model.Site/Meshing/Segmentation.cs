@@ -4,28 +4,176 @@ namespace Image2Model.Site.Meshing;
 internal sealed record Silhouette(int Width, int Height, byte[] Mask);
 
 /// <summary>The outcome of looking for one clear subject in the picture.</summary>
-internal sealed record SegmentationResult(Silhouette? Subject, string Reason);
+internal sealed record SegmentationResult(Silhouette? Subject, string Reason)
+{
+    /// <summary>The subject came from real transparency (clip art, a product shot already cut out).</summary>
+    public bool FromAlpha { get; init; }
+
+    /// <summary>A subject was found but judged unfit to stand free; its mask, for a layered relief.</summary>
+    public byte[]? Rejected { get; init; }
+}
 
 /// <summary>
-/// Finds the main object: real transparency when the image has it; otherwise a background model
-/// learnt from the image border (a smooth colour surface, so gradients fit), grown inward from the
-/// border through pixels that look like background or its shadow and that are not across an edge.
+/// Finds the main object: real transparency when the image has it; otherwise an iterated colour
+/// graph cut (<see cref="GrabCut"/>) seeded from a background model learnt from the image border
+/// (a smooth colour surface, grown inward through backdrop-like pixels), or from a centre prior
+/// when the border is too busy for one. The result is then judged (<see cref="CutoutJudge"/>).
 /// </summary>
 internal static class Segmentation
 {
-    private const double MinCoverage = 0.02;
-    private const double MaxCoverage = 0.95;
+    private const int GrabCutRounds = 4;
 
     public static SegmentationResult Find(RgbaImage image)
     {
-        var mask = HasTransparency(image) ? FromAlpha(image) : FromBackgroundModel(image);
-        if (mask is null) return new SegmentationResult(null, "busy scene: no plain background around a subject");
-        var n = image.Width * image.Height;
-        var kept = MaskOps.KeepMainComponents(mask, image.Width, image.Height);
-        var coverage = (double)kept / n;
-        if (coverage < MinCoverage) return new SegmentationResult(null, "no clear subject (too small)");
-        if (coverage > MaxCoverage) return new SegmentationResult(null, "no clear subject (fills the picture)");
-        return new SegmentationResult(new Silhouette(image.Width, image.Height, mask), "cut-out");
+        int w = image.Width, h = image.Height, n = w * h;
+        if (HasTransparency(image))
+        {
+            var alpha = FromAlpha(image);
+            var verdict = CutoutJudge.Judge(alpha, image, checkEdges: false);
+            return verdict.Accepted
+                ? new SegmentationResult(new Silhouette(w, h, alpha), verdict.Reason) { FromAlpha = true }
+                : new SegmentationResult(null, verdict.Reason);
+        }
+        if (Math.Min(w, h) < 24)
+        {
+            // Too small to learn colour models from; the border model alone decides.
+            var small = FromBackgroundModel(image);
+            if (small is null) return new SegmentationResult(null, "no clear subject: the background is too busy");
+            var kept = MaskOps.KeepMainComponents(small, w, h);
+            return kept < CutoutJudge.MinCoverage * n || kept > 0.95 * n
+                ? new SegmentationResult(null, "no clear subject")
+                : new SegmentationResult(new Silhouette(w, h, small), "cut-out");
+        }
+
+        var initial = FromBackgroundModel(image);
+        var seeded = initial is not null;
+        if (initial is not null)
+        {
+            var covered = 0;
+            foreach (var v in initial) covered += v;
+            if (covered < 0.005 * n || covered > 0.95 * n) initial = null;
+        }
+        // What the border model missed (an object face as dull as the backdrop's noise) may still be
+        // rare among the frame's colours; with no plain border at all, that is the only guess.
+        var salient = Salient(image, fallBackToRectangle: initial is null);
+        if (initial is null) initial = salient;
+        else
+        {
+            for (var i = 0; i < n; i++) initial[i] |= salient[i];
+        }
+        var cut = GrabCut.Run(image, initial, GrabCutRounds, borderPrior: seeded ? 0.5 : 1.5);
+        var mask = cut.Mask;
+        ReopenHoles(mask, cut.Preference, w, h);
+        MaskOps.Open(mask, w, h);
+        MaskOps.FillHolesSmallerThan(mask, w, h, Math.Max(24, n / 2000));
+        var candidate = (byte[])mask.Clone();
+        // With no plain border, the first guess is simply what stands out from the frame's colours
+        // (a portrait's face, suit, flag and props): separate things standing out alike mean no
+        // single subject. With a border model, the first guess is rougher (stray tiles) and the
+        // cut's own rounds decide.
+        var rivals = seeded ? cut.Rivals : Math.Max(cut.Rivals, cut.InitialRivals);
+        var judged = CutoutJudge.Judge(mask, image, checkEdges: true, rivals: rivals, frameClaim: cut.FrameClaim);
+        return judged.Accepted
+            ? new SegmentationResult(new Silhouette(w, h, mask), judged.Reason)
+            : new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null };
+    }
+
+    /// <summary>
+    /// The first guess when the border is too busy for a smooth backdrop model: inside a centre
+    /// rectangle, the pixels whose colours are rare along the frame border (a mixture fitted to a
+    /// border band); outside it, backdrop. Falls back to the whole rectangle when too little stands out.
+    /// </summary>
+    private static byte[] Salient(RgbaImage image, bool fallBackToRectangle)
+    {
+        int w = image.Width, h = image.Height;
+        var mask = new byte[w * h];
+        int mx = Math.Max(1, w / 12), my = Math.Max(1, h / 12);
+        var rgb = new float[w * h * 3];
+        var px = image.Pixels;
+        for (var i = 0; i < w * h; i++) { rgb[i * 3] = px[i * 4]; rgb[i * 3 + 1] = px[i * 4 + 1]; rgb[i * 3 + 2] = px[i * 4 + 2]; }
+        var border = new List<int>();
+        var band = Math.Max(2, Math.Min(w, h) / 20);
+        for (var y = 0; y < h; y += 2)
+        {
+            for (var x = 0; x < w; x += 2)
+            {
+                if (x < band || y < band || x >= w - band || y >= h - band) border.Add(y * w + x);
+            }
+        }
+        var model = ColourMixture.Fit(rgb, [.. border], border.Count, 8);
+        var costs = new float[w * h];
+        var inside = new List<float>();
+        for (var y = my; y < h - my; y += 1)
+        {
+            for (var x = mx; x < w - mx; x++)
+            {
+                var i = y * w + x;
+                costs[i] = (float)model.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
+                if (((x ^ y) & 3) == 0) inside.Add(costs[i]);
+            }
+        }
+        var borderCosts = border.Select(i => (float)model.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2])).Order().ToArray();
+        // Rarer than 95 % of the border's own pixels.
+        var threshold = borderCosts[(int)(0.95 * (borderCosts.Length - 1))];
+        var count = 0;
+        for (var y = my; y < h - my; y++)
+        {
+            for (var x = mx; x < w - mx; x++)
+            {
+                var i = y * w + x;
+                if (costs[i] > threshold) { mask[i] = 1; count++; }
+            }
+        }
+        MaskOps.Open(mask, w, h);
+        if (fallBackToRectangle && count < 0.02 * w * h)
+        {
+            for (var y = my; y < h - my; y++)
+            {
+                for (var x = mx; x < w - mx; x++) mask[y * w + x] = 1;
+            }
+        }
+        return mask;
+    }
+
+    /// <summary>
+    /// The cut's smoothness can seal a hole that shows only backdrop (a mug handle): enclosed
+    /// regions of the object whose colours the backdrop's mixture explains clearly better are
+    /// opened again, when they are big enough to be real.
+    /// </summary>
+    private static void ReopenHoles(byte[] mask, float[] preference, int w, int h)
+    {
+        var n = w * h;
+        var minHole = Math.Max(24, n / 2000);
+        var candidate = new byte[n];
+        for (var i = 0; i < n; i++) candidate[i] = mask[i] != 0 && preference[i] > 2 ? (byte)1 : (byte)0;
+        var seen = new bool[n];
+        var queue = new List<int>();
+        for (var i = 0; i < n; i++)
+        {
+            if (candidate[i] == 0 || seen[i]) continue;
+            queue.Clear();
+            queue.Add(i);
+            seen[i] = true;
+            var touchesOutside = false;
+            double sum = 0;
+            for (var q = 0; q < queue.Count; q++)
+            {
+                var p = queue[q];
+                sum += preference[p];
+                int x = p % w, y = p / w;
+                if (x == 0 || y == 0 || x == w - 1 || y == h - 1) touchesOutside = true;
+                foreach (var nb in (ReadOnlySpan<int>)[x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1])
+                {
+                    if (nb < 0) continue;
+                    if (mask[nb] == 0) touchesOutside = true;
+                    if (candidate[nb] == 0 || seen[nb]) continue;
+                    seen[nb] = true;
+                    queue.Add(nb);
+                }
+            }
+            if (touchesOutside || queue.Count < minHole || sum / queue.Count < 4) continue;
+            foreach (var p in queue) mask[p] = 0;
+        }
     }
 
     public static bool HasTransparency(RgbaImage image)

@@ -28,6 +28,45 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void Debugging_user_gets_the_cut_out_mask_at_the_photo_size_and_the_reason()
+    {
+        var photo = CompositedPhotos.Make(0, Fixtures.Read);
+        var input = Path.Combine(_dir.FullName, "photo.jpg");
+        File.WriteAllBytes(input, photo.Photo);
+        var mask = Path.Combine(_dir.FullName, "mask.png");
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        var code = ConvertCommand.Run([input, Path.Combine(_dir.FullName, "out.glb"), "--faces", "2000", "--mask", mask], stdout, stderr);
+
+        Assert.Equal(0, code);
+        Assert.Contains("why: cut-out", stdout.ToString());
+        using var written = SkiaSharp.SKBitmap.Decode(mask);
+        Assert.Equal((photo.Width, photo.Height), (written.Width, written.Height));
+        var bits = new byte[photo.Width * photo.Height];
+        for (var i = 0; i < bits.Length; i++) bits[i] = written.GetPixel(i % photo.Width, i / photo.Width).Red > 127 ? (byte)1 : (byte)0;
+        Assert.True(TestImages.IoU(bits, photo.TrueMask) >= 0.9);
+    }
+
+    [Fact]
+    public void Relief_writes_an_empty_mask_and_prints_why_there_was_no_cut_out()
+    {
+        var (name, bytes) = CompositedPhotos.NoSubject().First();
+        var input = Path.Combine(_dir.FullName, name + ".jpg");
+        File.WriteAllBytes(input, bytes);
+        var mask = Path.Combine(_dir.FullName, "mask.png");
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        var code = ConvertCommand.Run([input, Path.Combine(_dir.FullName, "out.glb"), "--faces", "1000", "--mask", mask], stdout, stderr);
+
+        Assert.Equal(0, code);
+        Assert.Contains("relief", stdout.ToString());
+        Assert.Contains("why: no ", stdout.ToString());
+        using var written = SkiaSharp.SKBitmap.Decode(mask);
+        Assert.Equal((480, 360), (written.Width, written.Height));
+        Assert.All(written.Pixels, p => Assert.Equal(0, p.Red));
+    }
+
+    [Fact]
     public void Corrupt_input_exits_with_2_and_says_why()
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());

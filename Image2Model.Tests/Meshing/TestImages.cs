@@ -24,44 +24,7 @@ public static class TestImages
         return (mask, bitmap.Width, bitmap.Height);
     }
 
-    /// <summary>
-    /// The fixture as an RGBA subject. logo.png and horse.png are stored RGBA but (nearly) opaque on
-    /// white, so their "original alpha" is made here: white connected to the border becomes transparent.
-    /// </summary>
-    private static SKBitmap LoadRgba(string fixture)
-    {
-        using var codec = SKCodec.Create(new MemoryStream(Fixtures.Read(fixture)));
-        var bitmap = SKBitmap.Decode(codec, new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        int w = bitmap.Width, h = bitmap.Height;
-        var pixels = new SKColor[w * h];
-        var transparent = 0;
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = bitmap.GetPixel(i % w, i / w);
-            if (pixels[i].Alpha < 128) transparent++;
-        }
-        if (transparent > pixels.Length / 100) return bitmap;
-        var queue = new Queue<int>();
-        var seen = new bool[w * h];
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            int x = i % w, y = i / w;
-            if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && IsWhite(pixels[i])) { seen[i] = true; queue.Enqueue(i); }
-        }
-        while (queue.TryDequeue(out var p))
-        {
-            bitmap.SetPixel(p % w, p / w, SKColors.Transparent);
-            int x = p % w, y = p / w;
-            foreach (var q in new[] { x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1 })
-            {
-                if (q >= 0 && !seen[q] && IsWhite(pixels[q])) { seen[q] = true; queue.Enqueue(q); }
-            }
-        }
-        return bitmap;
-
-        // Anti-aliased edge pixels count as background once they are more than about half white.
-        static bool IsWhite(SKColor c) => Math.Min(c.Red, Math.Min(c.Green, c.Blue)) >= 160;
-    }
+    internal static SKBitmap LoadRgba(string fixture) => CompositedPhotos.LoadRgba(Fixtures.Read(fixture));
 
     /// <summary>An RGBA fixture photographed on a backdrop: plain, a gradient, or noisy with a soft drop shadow.</summary>
     public static byte[] Composite(string fixture, Backdrop backdrop, SKEncodedImageFormat format = SKEncodedImageFormat.Png)

@@ -32,6 +32,12 @@ public static class Program
             Stages.Run(input, args.Length > 1 && args[1] == "12" ? 50_000 : 10_000);
             return 0;
         }
+        // "iou": the composited photo set (the tests' CompositedPhotos, full size): IoU per image and its distribution.
+        if (args is ["iou", ..])
+        {
+            CompositedSet.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 96, args.Contains("--save") ? "composited" : null);
+            return 0;
+        }
         // "fixtures": how each fixture comes out (mode, triangles, median time of 10 runs).
         if (args is ["fixtures", ..])
         {
@@ -172,5 +178,68 @@ public class EngineBenchmarks
     {
         using var bitmap = SKBitmap.Decode(jpeg);
         return bitmap.Width;
+    }
+}
+
+internal static class CompositedSet
+{
+    private static void SaveMask(string path, byte[] mask, int w, int h)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(w, h, SKColorType.Gray8, SKAlphaType.Opaque));
+        var bytes = mask.Select(v => v != 0 ? (byte)255 : (byte)0).ToArray();
+        System.Runtime.InteropServices.Marshal.Copy(bytes, 0, bitmap.GetPixels(), bytes.Length);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, data.ToArray());
+    }
+
+    public static void Run(int count, string? saveTo)
+    {
+        var fixtures = Photos.FixtureDirectory();
+        var scores = new (string Name, double IoU, string Reason, double Ms)[count];
+        if (saveTo is not null) Directory.CreateDirectory(saveTo);
+        for (var k = 0; k < count; k++)
+        {
+            var photo = Image2Model.Tests.Meshing.CompositedPhotos.Make(k, name => File.ReadAllBytes(Path.Combine(fixtures, name)));
+            var image = ImageDecoding.Decode(photo.Photo, 4096);
+            var watch = Stopwatch.StartNew();
+            var found = Segmentation.Find(image);
+            var ms = watch.Elapsed.TotalMilliseconds;
+            double iou = 0;
+            if (found.Subject is { } s)
+            {
+                int both = 0, either = 0;
+                for (var i = 0; i < s.Mask.Length; i++)
+                {
+                    if (s.Mask[i] != 0 && photo.TrueMask[i] != 0) both++;
+                    if (s.Mask[i] != 0 || photo.TrueMask[i] != 0) either++;
+                }
+                iou = either == 0 ? 1 : (double)both / either;
+            }
+            scores[k] = (photo.Name, iou, found.Reason, ms);
+            Console.WriteLine($"{iou:F3} {ms,6:F0} ms  {photo.Name}  ({found.Reason})");
+            if (saveTo is not null)
+            {
+                using (var decoded = SKBitmap.Decode(photo.Photo)) File.WriteAllBytes(Path.Combine(saveTo, photo.Name + ".png"), decoded.Encode(SKEncodedImageFormat.Png, 100).ToArray());
+                SaveMask(Path.Combine(saveTo, photo.Name + "-mask.png"), found.Subject?.Mask ?? found.Rejected ?? new byte[image.Width * image.Height], image.Width, image.Height);
+            }
+        }
+        var sorted = scores.Select(s => s.IoU).Order().ToArray();
+        double Quantile(double q) => sorted[(int)Math.Clamp(Math.Round(q * (sorted.Length - 1)), 0, sorted.Length - 1)];
+        Console.WriteLine();
+        Console.WriteLine($"{count} images: IoU >= 0.9 on {sorted.Count(v => v >= 0.9)} ({100.0 * sorted.Count(v => v >= 0.9) / count:F0} %), >= 0.95 on {sorted.Count(v => v >= 0.95)}");
+        Console.WriteLine($"min {sorted[0]:F3}  p10 {Quantile(0.1):F3}  p25 {Quantile(0.25):F3}  median {Quantile(0.5):F3}  p75 {Quantile(0.75):F3}  max {sorted[^1]:F3}");
+        Console.WriteLine($"segmentation time per image: median {scores.Select(s => s.Ms).Order().ElementAt(count / 2):F0} ms");
+        foreach (var (name, _, reason, _) in scores.Where(s => s.IoU == 0)) Console.WriteLine($"rejected: {name}: {reason}");
+        foreach (var (name, photo) in Image2Model.Tests.Meshing.CompositedPhotos.NoSubject())
+        {
+            var found = Segmentation.Find(ImageDecoding.Decode(photo, 4096));
+            Console.WriteLine($"no subject: {name}: {(found.Subject is null ? "relief" : "CUT-OUT")} ({found.Reason})");
+            if (saveTo is not null)
+            {
+                using var decoded = SKBitmap.Decode(photo);
+                File.WriteAllBytes(Path.Combine(saveTo, name + ".png"), decoded.Encode(SKEncodedImageFormat.Png, 100).ToArray());
+                SaveMask(Path.Combine(saveTo, name + "-mask.png"), found.Subject?.Mask ?? found.Rejected ?? new byte[decoded.Width * decoded.Height], decoded.Width, decoded.Height);
+            }
+        }
     }
 }

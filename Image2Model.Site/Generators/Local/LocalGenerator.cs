@@ -23,7 +23,9 @@ public sealed class LocalGenerator(IOptions<LocalOptions> options) : IGenerator
         try
         {
             var result = await Task.Run(() => LocalEngine.Convert(request.Image, new EngineOptions(request.Options.FaceLimit, options.Value.MaxTextureSize, options.Value.Height)), cancellationToken);
-            return new GeneratedModel(result.Glb, null, result.Triangles, $"Done: {result.Mode}, {result.Triangles:N0} triangles");
+            // A relief says why: the user sees that no free-standing subject was found, and what to try.
+            var mode = result.Mode == LocalEngine.Relief && result.Reason.Length > 0 ? $"{result.Mode} ({result.Reason})" : result.Mode;
+            return new GeneratedModel(result.Glb, null, result.Triangles, $"Done: {mode}, {result.Triangles:N0} triangles");
         }
         catch (ImageDecodeException e)
         {

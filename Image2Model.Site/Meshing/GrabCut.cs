@@ -1,0 +1,455 @@
+namespace Image2Model.Site.Meshing;
+
+/// <summary>
+/// Iterated colour-model graph cut (Rother, Kolmogorov and Blake, "GrabCut", 2004): colour
+/// mixtures for the object and the backdrop, a contrast-sensitive smoothness term between
+/// 8-neighbours, and a minimum cut (<see cref="GridMaxFlow"/>), repeated as the mixtures are refitted
+/// to the new labels. The rounds run on a half-size grid; the outline is then re-cut at full working
+/// size in a narrow band around it.
+/// </summary>
+/// <remarks>
+/// The backdrop's mixture has an extra "shadow" part: any backdrop colour scaled darker (same hue
+/// and chromaticity, 30–100 % of its brightness) is explained as backdrop, so cast and contact
+/// shadows, and the wood grain inside them, stay backdrop instead of becoming part of the object.
+/// </remarks>
+internal static class GrabCut
+{
+    private const int Components = 5;
+    private const double Gamma = 50;
+    private const double Scale = 64;
+    private const double ShadowShare = 0.25;
+    private const double HardCost = 1000;
+
+    /// <summary>The cut and the per-pixel preference it was made from (positive: backdrop likelier), at the image's size.</summary>
+    /// <param name="Rivals">Area (share of the kept object's) of the separate pieces dropped for standing out less, at most over the rounds.</param>
+    /// <param name="FrameClaim">Share of the frame's outermost band whose colours the object's mixture explains clearly better (held as backdrop or not).</param>
+    public sealed record Result(byte[] Mask, float[] Preference, double Rivals = 0, double FrameClaim = 0)
+    {
+        /// <summary>Like <see cref="Rivals"/>, for the pieces of the first guess.</summary>
+        public double InitialRivals { get; init; }
+    }
+
+    /// <param name="initial">First guess, 1 = object, at the image's size.</param>
+    /// <param name="borderPrior">Extra cost, in nats, for object pixels on the frame's outermost rows and columns.</param>
+    /// <remarks>
+    /// Frame-border pixels that the first guess calls backdrop stay backdrop: a piece of backdrop
+    /// that reaches the frame (the lower sky, a tile) can otherwise be won over by the object's
+    /// mixture, while an object cut off by the frame is object there in the first guess already.
+    /// </remarks>
+    public static Result Run(RgbaImage image, byte[] initial, int rounds, double borderPrior)
+    {
+        int w = image.Width, h = image.Height;
+        var full = Colours(image.Pixels, w, h);
+        var coarseImage = w >= 160 && h >= 120 ? image.Downsample(2) : image;
+        int cw = coarseImage.Width, ch = coarseImage.Height;
+        var factor = w / cw;
+        var coarse = coarseImage == image ? full : Colours(coarseImage.Pixels, cw, ch);
+        var labels = new byte[cw * ch];
+        for (var y = 0; y < ch; y++)
+        {
+            for (var x = 0; x < cw; x++)
+            {
+                // Majority of the block.
+                var votes = 0;
+                for (var dy = 0; dy < factor; dy++)
+                {
+                    for (var dx = 0; dx < factor; dx++) votes += initial[Math.Min(h - 1, y * factor + dy) * w + Math.Min(w - 1, x * factor + dx)];
+                }
+                labels[y * cw + x] = votes * 2 >= factor * factor ? (byte)1 : (byte)0;
+            }
+        }
+
+        ColourMixture fg = null!, bg = null!;
+        var beta = Beta(coarse, cw, ch);
+        var edges = EdgeWeights(coarse, cw, ch, beta);
+        var unary = new float[cw * ch * 2];
+        var hard = HardBackground(labels, cw, ch);
+        var frame = FrameModel(coarse, cw, ch);
+        // The first guess is rough, so its pieces are not counted as rivals; after that, the most
+        // seen in any round (once dropped, a rival piece never comes back to be counted).
+        var initialRivals = SelectPieces(labels, cw, ch, coarse, frame);
+        double rivals = 0;
+        for (var round = 0; round < rounds; round++)
+        {
+            if (!FitModels(coarse, labels, out fg, out bg)) break;
+            Unaries(coarse, cw, ch, fg, bg, borderPrior, hard, null, unary);
+            var changed = Cut(cw, ch, unary, edges, labels, band: null);
+            rivals = Math.Max(rivals, SelectPieces(labels, cw, ch, coarse, frame));
+            if (changed < cw * ch / 2000) break;
+        }
+        if (fg is null || bg is null) return new Result(initial, new float[w * h]);
+
+        // Full-size labels: the coarse result scaled up, then the outline re-cut in a band.
+        var mask = new byte[w * h];
+        for (var y = 0; y < h; y++)
+        {
+            var cy = Math.Min(ch - 1, y / factor);
+            for (var x = 0; x < w; x++) mask[y * w + x] = labels[cy * cw + Math.Min(cw - 1, x / factor)];
+        }
+        var preference = new float[w * h];
+        for (var y = 0; y < h; y++)
+        {
+            var cy = Math.Min(ch - 1, y / factor);
+            for (var x = 0; x < w; x++)
+            {
+                var c = cy * cw + Math.Min(cw - 1, x / factor);
+                preference[y * w + x] = unary[c * 2] - unary[c * 2 + 1];
+            }
+        }
+        if (factor > 1)
+        {
+            var inner = (byte[])mask.Clone();
+            var outer = (byte[])mask.Clone();
+            MaskOps.Erode(inner, w, h, 3);
+            MaskOps.Dilate(outer, w, h, 3);
+            var band = new bool[w * h];
+            for (var i = 0; i < band.Length; i++) band[i] = inner[i] == 0 && outer[i] != 0;
+            var fullHard = new bool[w * h];
+            for (var y = 0; y < h; y++)
+            {
+                var cy = Math.Min(ch - 1, y / factor);
+                for (var x = 0; x < w; x++) fullHard[y * w + x] = hard[cy * cw + Math.Min(cw - 1, x / factor)];
+            }
+            // Only the band is re-cut, so only its unaries are needed at full size.
+            var fullUnary = new float[w * h * 2];
+            Unaries(full, w, h, fg, bg, borderPrior, fullHard, band, fullUnary);
+            for (var i = 0; i < band.Length; i++)
+            {
+                if (band[i]) preference[i] = fullUnary[i * 2] - fullUnary[i * 2 + 1];
+            }
+            var fullEdges = EdgeWeights(full, w, h, Beta(full, w, h));
+            Cut(w, h, fullUnary, fullEdges, mask, band);
+        }
+        return new Result(mask, preference, rivals, FrameClaim(coarse, cw, ch, fg, bg)) { InitialRivals = initialRivals };
+    }
+
+    /// <summary>A colour mixture of the frame's outer band: what the backdrop looks like where it is surely seen.</summary>
+    private static ColourMixture FrameModel(float[] rgb, int w, int h)
+    {
+        var band = Math.Max(2, Math.Min(w, h) / 20);
+        var samples = new List<int>();
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                if (x < band || y < band || x >= w - band || y >= h - band) samples.Add(y * w + x);
+            }
+        }
+        return ColourMixture.Fit(rgb, [.. samples], samples.Count, 8);
+    }
+
+    /// <summary>
+    /// Keeps the one piece that stands out most from the frame's colours (mean rarity under the
+    /// frame's mixture, weighted by the square root of its size), and the pieces near it at least a
+    /// fifth its size (the two halves of a logo). Separate pieces of backdrop the object's mixture
+    /// has won over (a cloud, a tile, a book behind) would otherwise feed its mixture every round.
+    /// </summary>
+    private static double SelectPieces(byte[] labels, int w, int h, float[] rgb, ColourMixture frame)
+    {
+        var n = w * h;
+        var piece = new int[n];
+        var sizes = new List<int> { 0 };
+        var boxes = new List<(int X0, int Y0, int X1, int Y1)> { default };
+        var rarity = new List<double> { 0 };
+        var queue = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            if (labels[i] == 0 || piece[i] != 0) continue;
+            var id = sizes.Count;
+            int head = 0, tail = 0;
+            queue[tail++] = i;
+            piece[i] = id;
+            int x0 = w, y0 = h, x1 = 0, y1 = 0;
+            double sum = 0;
+            while (head < tail)
+            {
+                var p = queue[head++];
+                int x = p % w, y = p / w;
+                x0 = Math.Min(x0, x); x1 = Math.Max(x1, x); y0 = Math.Min(y0, y); y1 = Math.Max(y1, y);
+                if ((head & 3) == 0) sum += frame.Cost(rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2]);
+                if (x > 0 && labels[p - 1] != 0 && piece[p - 1] == 0) { piece[p - 1] = id; queue[tail++] = p - 1; }
+                if (x < w - 1 && labels[p + 1] != 0 && piece[p + 1] == 0) { piece[p + 1] = id; queue[tail++] = p + 1; }
+                if (y > 0 && labels[p - w] != 0 && piece[p - w] == 0) { piece[p - w] = id; queue[tail++] = p - w; }
+                if (y < h - 1 && labels[p + w] != 0 && piece[p + w] == 0) { piece[p + w] = id; queue[tail++] = p + w; }
+            }
+            sizes.Add(tail);
+            boxes.Add((x0, y0, x1, y1));
+            rarity.Add(sum / Math.Max(1, tail / 4));
+        }
+        if (sizes.Count <= 2) return 0;
+        var best = 1;
+        var bestScore = double.NegativeInfinity;
+        for (var id = 1; id < sizes.Count; id++)
+        {
+            if (sizes[id] < n / 500) continue;
+            var score = rarity[id] * Math.Sqrt(sizes[id]);
+            if (score > bestScore) { bestScore = score; best = id; }
+        }
+        var keep = new bool[sizes.Count];
+        keep[best] = true;
+        var b = boxes[best];
+        var near = 0.05 * Math.Sqrt((double)w * w + (double)h * h);
+        for (var id = 1; id < sizes.Count; id++)
+        {
+            if (id == best || sizes[id] * 5 < sizes[best]) continue;
+            var o = boxes[id];
+            var gapX = Math.Max(0, Math.Max(o.X0 - b.X1, b.X0 - o.X1));
+            var gapY = Math.Max(0, Math.Max(o.Y0 - b.Y1, b.Y0 - o.Y1));
+            if (Math.Sqrt(gapX * gapX + gapY * gapY) <= near) keep[id] = true;
+        }
+        int kept = 0, dropped = 0;
+        for (var id = 1; id < sizes.Count; id++)
+        {
+            // Specks do not rival anything; pieces that could be a subject of their own do.
+            if (keep[id]) kept += sizes[id];
+            else if (sizes[id] * 10 >= sizes[best]) dropped += sizes[id];
+        }
+        for (var i = 0; i < n; i++)
+        {
+            if (labels[i] != 0 && !keep[piece[i]]) labels[i] = 0;
+        }
+        return (double)dropped / Math.Max(1, kept);
+    }
+
+    /// <summary>
+    /// How much of the frame's edge looks like the object: a portrait's shoulders or a cat's fur
+    /// reach the frame, and holding the frame band as backdrop must not hide that from the judge.
+    /// </summary>
+    private static double FrameClaim(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg)
+    {
+        var band = Math.Max(1, Math.Min(w, h) / 100);
+        int claimed = 0, total = 0;
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                if (x >= band && y >= band && x < w - band && y < h - band) continue;
+                var i = y * w + x;
+                total++;
+                if (fg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) < bg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) - 1) claimed++;
+            }
+        }
+        return total == 0 ? 0 : (double)claimed / total;
+    }
+
+    private static bool[] HardBackground(byte[] labels, int w, int h)
+    {
+        var hard = new bool[w * h];
+        var band = Math.Max(1, Math.Min(w, h) / 100);
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                if (labels[i] == 0 && (x < band || y < band || x >= w - band || y >= h - band)) hard[i] = true;
+            }
+        }
+        return hard;
+    }
+
+    private static float[] Colours(byte[] rgba, int w, int h)
+    {
+        var rgb = new float[w * h * 3];
+        for (var i = 0; i < w * h; i++)
+        {
+            rgb[i * 3] = rgba[i * 4];
+            rgb[i * 3 + 1] = rgba[i * 4 + 1];
+            rgb[i * 3 + 2] = rgba[i * 4 + 2];
+        }
+        return rgb;
+    }
+
+    private static bool FitModels(float[] rgb, byte[] labels, out ColourMixture fg, out ColourMixture bg)
+    {
+        var n = labels.Length;
+        int fgCount = 0, bgCount = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (labels[i] != 0) fgCount++;
+            else bgCount++;
+        }
+        fg = null!;
+        bg = null!;
+        if (fgCount < 20 || bgCount < 20) return false;
+        // Fitting on at most ~20k samples per side costs little and changes nothing visible.
+        fg = ColourMixture.Fit(rgb, Sample(labels, 1, fgCount), Math.Min(fgCount, 20_000), Components);
+        bg = ColourMixture.Fit(rgb, Sample(labels, 0, bgCount), Math.Min(bgCount, 20_000), Components);
+        return true;
+    }
+
+    private static int[] Sample(byte[] labels, byte value, int count)
+    {
+        var step = Math.Max(1, count / 20_000);
+        var samples = new int[Math.Min(count, 20_000)];
+        var k = 0;
+        var seen = 0;
+        for (var i = 0; i < labels.Length && k < samples.Length; i++)
+        {
+            if (labels[i] != value) continue;
+            if (seen++ % step == 0) samples[k++] = i;
+        }
+        return k == samples.Length ? samples : samples[..k];
+    }
+
+    /// <summary>Per pixel: [cost as object, cost as backdrop], in nats.</summary>
+    private static void Unaries(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, double borderPrior, bool[] hard, bool[]? only, float[] unary)
+    {
+        // Shadow parts only for backdrop components bright enough to show a shadow.
+        var shadowable = new List<int>();
+        for (var c = 0; c < bg.Components; c++)
+        {
+            var (r, g, b) = bg.Mean(c);
+            if (bg.Weight(c) > 0 && r + g + b > 150) shadowable.Add(c);
+        }
+        var band = Math.Max(1, Math.Min(w, h) / 100);
+        Parallel.For(0, h, y =>
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                if (only is not null && !only[i]) continue;
+                float r = rgb[i * 3], g = rgb[i * 3 + 1], b = rgb[i * 3 + 2];
+                var costFg = fg.Cost(r, g, b);
+                var costBg = bg.Cost(r, g, b);
+                var shadow = ShadowCost(bg, shadowable, r, g, b);
+                if (shadow < 50)
+                {
+                    // -log((1 - s) e^-bg + s e^-shadow)
+                    var lo = Math.Min(costBg, shadow);
+                    costBg = lo - Math.Log((1 - ShadowShare) * Math.Exp(lo - costBg) + ShadowShare * Math.Exp(lo - shadow));
+                }
+                if (x < band || y < band || x >= w - band || y >= h - band) costFg += borderPrior;
+                if (hard[i]) costFg = HardCost;
+                unary[i * 2] = (float)costFg;
+                unary[i * 2 + 1] = (float)costBg;
+            }
+        });
+    }
+
+    /// <summary>
+    /// -log density of "a backdrop colour darkened": chromatic residual from the darkened mean as a
+    /// 2-D Gaussian, brightness uniform over 30–100 % of the mean's.
+    /// </summary>
+    private static double ShadowCost(ColourMixture bg, List<int> components, double r, double g, double b)
+    {
+        var best = 50.0;
+        foreach (var c in components)
+        {
+            var (mr, mg, mb) = bg.Mean(c);
+            var dot = mr * mr + mg * mg + mb * mb;
+            var alpha = (r * mr + g * mg + b * mb) / dot;
+            if (alpha is < 0.3 or > 1.02) continue;
+            double er = r - alpha * mr, eg = g - alpha * mg, eb = b - alpha * mb;
+            var residual2 = er * er + eg * eg + eb * eb;
+            // The spread is taken at a typical shadow depth so the normalising terms stay constant.
+            var sigma = 5 + 0.02 * Math.Sqrt(dot);
+            var cost = bg.ShadowConstant(c) + residual2 / (2 * sigma * sigma);
+            if (cost < best) best = cost;
+        }
+        return best;
+    }
+
+    private static double Beta(float[] rgb, int w, int h)
+    {
+        double sum = 0;
+        long count = 0;
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                if (x + 1 < w) { sum += Diff2(rgb, i, i + 1); count++; }
+                if (y + 1 < h) { sum += Diff2(rgb, i, i + w); count++; }
+            }
+        }
+        return sum <= 0 ? 0 : count / (2 * sum);
+    }
+
+    private static double Diff2(float[] rgb, int a, int b)
+    {
+        double dr = rgb[a * 3] - rgb[b * 3], dg = rgb[a * 3 + 1] - rgb[b * 3 + 1], db = rgb[a * 3 + 2] - rgb[b * 3 + 2];
+        return dr * dr + dg * dg + db * db;
+    }
+
+    /// <summary>Weights to the right, down-left, down and down-right neighbours (the other four are their mirrors).</summary>
+    private static int[] EdgeWeights(float[] rgb, int w, int h, double beta)
+    {
+        var weights = new int[w * h * 4];
+        var diagonal = Gamma / Math.Sqrt(2);
+        Parallel.For(0, h, y =>
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                var o = i * 4;
+                if (x + 1 < w) weights[o] = (int)(Scale * Gamma * Math.Exp(-beta * Diff2(rgb, i, i + 1)));
+                if (y + 1 < h)
+                {
+                    if (x > 0) weights[o + 1] = (int)(Scale * diagonal * Math.Exp(-beta * Diff2(rgb, i, i + w - 1)));
+                    weights[o + 2] = (int)(Scale * Gamma * Math.Exp(-beta * Diff2(rgb, i, i + w)));
+                    if (x + 1 < w) weights[o + 3] = (int)(Scale * diagonal * Math.Exp(-beta * Diff2(rgb, i, i + w + 1)));
+                }
+            }
+        });
+        return weights;
+    }
+
+    private static readonly (int Dx, int Dy)[] Forward = [(1, 0), (-1, 1), (0, 1), (1, 1)];
+
+    /// <summary>One minimum cut; updates <paramref name="labels"/> (inside the band only, when given) and returns how many changed.</summary>
+    private static int Cut(int w, int h, float[] unary, int[] edges, byte[] labels, bool[]? band)
+    {
+        var graph = new GridMaxFlow(w, h);
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                if (band is not null && !band[i]) continue;
+                var source = unary[i * 2 + 1] * Scale;
+                var sink = unary[i * 2] * Scale;
+                for (var k = 0; k < 4; k++)
+                {
+                    var (dx, dy) = Forward[k];
+                    int nx = x + dx, ny = y + dy;
+                    var weight = edges[i * 4 + k];
+                    if (nx < 0 || nx >= w || ny >= h || weight == 0) continue;
+                    var j = ny * w + nx;
+                    if (band is null || band[j]) graph.SetEdge(x, y, GridMaxFlow.Direction(dx, dy), weight);
+                    else if (labels[j] != 0) source += weight;
+                    else sink += weight;
+                }
+                // The backward neighbours outside the band pull the same way.
+                if (band is not null)
+                {
+                    for (var k = 0; k < 4; k++)
+                    {
+                        var (dx, dy) = Forward[k];
+                        int px = x - dx, py = y - dy;
+                        if (px < 0 || px >= w || py < 0) continue;
+                        var j = py * w + px;
+                        if (band[j]) continue;
+                        var weight = edges[j * 4 + k];
+                        if (labels[j] != 0) source += weight;
+                        else sink += weight;
+                    }
+                }
+                graph.SetTerminal(x, y, (int)source, (int)sink);
+            }
+        }
+        graph.Solve();
+        var changed = 0;
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var i = y * w + x;
+                if (band is not null && !band[i]) continue;
+                var label = graph.IsSource(x, y) ? (byte)1 : (byte)0;
+                if (label != labels[i]) changed++;
+                labels[i] = label;
+            }
+        }
+        return changed;
+    }
+}
