@@ -22,6 +22,7 @@ public static class ConversionsRegistration
         services.AddHostedService(sp => sp.GetRequiredService<ConversionRunner>());
 
         var multiNode = DataRegistration.IsPostgres(builder.Configuration);
+        var housekeeping = builder.Configuration.GetValue("Housekeeping:Interval", TimeSpan.FromHours(1));
         services.AddQuartz(q =>
         {
             q.ConfigureScheduler(o => o.InstanceName = NodeScheduler);
@@ -36,7 +37,7 @@ public static class ConversionsRegistration
 
             if (!multiNode)
             {
-                AddHousekeeping(q);
+                AddHousekeeping(q, housekeeping);
             }
         });
 
@@ -55,7 +56,7 @@ public static class ConversionsRegistration
                     store.UseSerializer<SystemTextJsonObjectSerializer>();
                     store.ProvisionSchema();
                 });
-                AddHousekeeping(q);
+                AddHousekeeping(q, housekeeping);
             });
         }
 
@@ -70,10 +71,29 @@ public static class ConversionsRegistration
     /// <summary>The scheduler all nodes share through PostgreSQL, for jobs that must run once per cluster.</summary>
     public const string ClusterScheduler = "image2model-cluster";
 
-    private static void AddHousekeeping(IQuartzBuilder q)
+    private static void AddHousekeeping(IQuartzBuilder q, TimeSpan interval)
     {
         q.AddJob<HousekeepingJob>(j => j.WithIdentity(HousekeepingJob.Key).StoreDurably());
+        // The first run waits a little (at most a minute) so start-up is not slowed by it.
+        var first = interval < TimeSpan.FromMinutes(1) ? interval : TimeSpan.FromMinutes(1);
         q.AddTrigger(t => t.ForJob(HousekeepingJob.Key).WithIdentity("housekeeping-hourly")
-            .StartAt(DateTimeOffset.UtcNow.AddMinutes(1)).WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+            .StartAt(DateTimeOffset.UtcNow + first).WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever()));
+        q.AddJobListener<HousekeepingLog>([GroupMatcher<JobKey>.GroupEquals(HousekeepingJob.Key.Group)]);
     }
+}
+
+/// <summary>One log line per housekeeping run, with the fire time it served: shows it ran once per interval across the nodes.</summary>
+internal sealed class HousekeepingLog(ILogger<HousekeepingLog> logger) : IJobListener
+{
+    public string Name => "housekeeping-log";
+
+    public ValueTask JobToBeExecuted(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        logger.LogInformation("Housekeeping run for {ScheduledFireTime:o} on {SchedulerInstance}", context.ScheduledFireTimeUtc, context.Scheduler.SchedulerInstanceId);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask JobExecutionVetoed(IJobExecutionContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask JobWasExecuted(IJobExecutionContext context, JobExecutionException? jobException, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 }

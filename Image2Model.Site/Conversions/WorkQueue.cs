@@ -34,9 +34,25 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
     public async Task<Conversion?> ClaimNextAsync(string node, TimeSpan lease, IReadOnlyCollection<Guid> busy, CancellationToken cancellationToken)
     {
         var now = Now;
-        var claim = new Claim(db.Database.IsNpgsql(), node, now, now + lease, busy, Unrunnable());
-        return await ClaimOldestOfIdleOwnersAsync(claim, cancellationToken)
-            ?? await ClaimByOwnerAsync(claim, cancellationToken);
+        var unrunnable = Unrunnable();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var claim = new Claim(db.Database.IsNpgsql(), node, now, now + lease, busy, unrunnable);
+            if (await ClaimOldestOfIdleOwnersAsync(claim, cancellationToken) is { } fast)
+            {
+                return fast;
+            }
+
+            var (conversion, workLeft) = await ClaimByOwnerAsync(claim.Fresh(), cancellationToken);
+            if (conversion is not null || !workLeft)
+            {
+                return conversion;
+            }
+
+            // Work is there, but other nodes took every row we aimed at in the same instant: look again.
+        }
+
+        return null;
     }
 
     private IReadOnlyList<string> Unrunnable() =>
@@ -64,7 +80,7 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
     /// by how many conversions they have running, then by their oldest work; takes the first
     /// user's oldest row that nobody else is taking.
     /// </summary>
-    private async Task<Conversion?> ClaimByOwnerAsync(Claim claim, CancellationToken cancellationToken)
+    private async Task<(Conversion? Conversion, bool WorkLeft)> ClaimByOwnerAsync(Claim claim, CancellationToken cancellationToken)
     {
         var ownersClaim = claim.Fresh();
         // Every value is a parameter (P); only fixed SQL fragments are interpolated.
@@ -96,11 +112,11 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
                 """;
             if (await TakeAsync(ownerClaim, oldest, cancellationToken) is { } conversion)
             {
-                return conversion;
+                return (conversion, true);
             }
         }
 
-        return null;
+        return (null, owners.Count > 0);
     }
 
     /// <summary>
@@ -152,9 +168,17 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
         public string Runnable(string alias) =>
             unrunnable.Count == 0 ? "TRUE" : $"{alias}.\"Generator\" NOT IN ({string.Join(", ", unrunnable.Select(g => P(g)))})";
 
-        /// <summary>Runnable here and not still running on this node.</summary>
-        public string Claimable(string alias) =>
-            busy.Count == 0 ? Runnable(alias) : $"{Runnable(alias)} AND {alias}.\"Id\" NOT IN ({string.Join(", ", busy.Select(id => P(id)))})";
+        /// <summary>
+        /// Still claimable (PostgreSQL checks this again on the newest version of a row it locks,
+        /// so a row another node took a moment ago is stepped over, not returned), runnable here,
+        /// and not still running on this node.
+        /// </summary>
+        public string Claimable(string alias)
+        {
+            var state = $"({alias}.\"State\" = 'Pending' OR ({alias}.\"State\" = 'Running' AND {alias}.\"LeaseExpiresAt\" < {P(now)}))";
+            var mine = busy.Count == 0 ? "" : $" AND {alias}.\"Id\" NOT IN ({string.Join(", ", busy.Select(id => P(id)))})";
+            return $"{state} AND {Runnable(alias)}{mine}";
+        }
 
         /// <summary>PostgreSQL: step over rows another node is taking right now instead of queueing behind them.</summary>
         public string SkipLocked(string alias) => postgres ? $" FOR UPDATE OF {alias} SKIP LOCKED" : "";

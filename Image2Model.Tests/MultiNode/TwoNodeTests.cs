@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Image2Model.Site.Conversions;
+using Image2Model.Site.Data;
+using Image2Model.Tests.Fakes;
+using Image2Model.Tests.Generators;
+using Image2Model.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Xunit.Abstractions;
+
+namespace Image2Model.Tests.MultiNode;
+
+/// <summary>
+/// Two real site processes on one PostgreSQL database and one shared data directory, as
+/// docker-compose runs them; one of them is killed with SIGKILL while it holds remote work.
+/// </summary>
+public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromSeconds(2);
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("image2model-nodes-").FullName;
+    private FakeFalServer _fal = null!;
+    private string _database = "";
+
+    public async Task InitializeAsync()
+    {
+        _fal = await FakeFalServer.StartNewAsync();
+        _database = await PostgresServer.CreateDatabaseAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _fal.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Two_nodes_share_the_work_and_the_cookies_and_a_killed_nodes_remote_work_is_finished_by_the_other_with_one_submit_each()
+    {
+        await using var a = await SiteProcess.StartAsync(Settings());
+        await using var b = await SiteProcess.StartAsync(Settings());
+        var cookies = new CookieContainer();
+        var onA = Client(a, cookies);
+        var onB = Client(b, cookies);
+
+        // A cookie from node A works on node B (the key ring lives in the shared database).
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        await UserStories.RegisterAsync(onA, email);
+        Assert.Equal(HttpStatusCode.Redirect, (await UserStories.SignInAsync(onA, email)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await onB.Http.GetAsync("/upload")).StatusCode);
+
+        // 60 local conversions, uploaded to both nodes: each processed exactly once, by both nodes together.
+        var photos = new[] { "apple.png", "horse.png", "rubber_duck.png" };
+        var batches = new List<Guid>();
+        foreach (var client in new[] { onA, onB, onA })
+        {
+            var files = Enumerable.Range(0, 20).Select(i => Fixtures.File(photos[i % photos.Length]) with { FileName = $"photo-{batches.Count}-{i}.png" });
+            batches.Add(Waiting.BatchIdFrom(await UserStories.UploadAsync(client, files)));
+        }
+
+        var local = await UntilAsync(async db => await db.Conversions.AsNoTracking().Where(c => batches.Contains(c.BatchId)).ToListAsync(),
+            all => all.Count == 60 && all.All(c => c.IsFinal), TimeSpan.FromSeconds(90), "the 60 local conversions to finish");
+        Assert.All(local, c => Assert.Equal(ConversionState.Succeeded, c.State));
+        var finishedBy = new[] { a, b }.SelectMany(node => node.LogsOf("Conversion finished").Select(log => (Node: node, Id: ConversionIdOf(log)))).ToList();
+        foreach (var twice in finishedBy.GroupBy(f => f.Id).Where(g => g.Count() > 1))
+        {
+            output.WriteLine($"processed twice: {twice.Key}");
+            foreach (var node in new[] { a, b })
+            {
+                foreach (var log in node.Logs.Where(l => l.TryGetProperty("Scopes", out _) && ConversionIdOfOrNull(l) == twice.Key))
+                {
+                    output.WriteLine($"{(node == a ? "A" : "B")}: {log.GetProperty("Timestamp")} {log.GetProperty("Message")}");
+                }
+            }
+        }
+
+        Assert.Equal(60, finishedBy.Count);
+        Assert.Equal(local.Select(c => c.Id).Order(), finishedBy.Select(f => f.Id).Order());
+        Assert.Contains(finishedBy, f => f.Node == a);
+        Assert.Contains(finishedBy, f => f.Node == b);
+        output.WriteLine($"local conversions: node A {finishedBy.Count(f => f.Node == a)}, node B {finishedBy.Count(f => f.Node == b)}");
+
+        // Remote work held by node A when it dies: node B takes it over after the lease, polls the
+        // request A submitted, and never submits a second (billed) one.
+        _fal.HoldInProgress = true;
+        var remoteBatch = Waiting.BatchIdFrom(await UserStories.UploadAsync(onA,
+            Enumerable.Range(0, 6).Select(i => Fixtures.File("apple.png") with { FileName = $"remote-{i}.png" }),
+            new Dictionary<string, string> { ["Input.Generator"] = "fal-tripo" }));
+        var held = await UntilAsync(async db => await db.Conversions.AsNoTracking().Where(c => c.BatchId == remoteBatch).ToListAsync(),
+            all => all.Count == 6 && all.All(c => c.State == ConversionState.Running && c.ResumeState != null) && all.Any(c => c.LeaseOwner!.StartsWith(a.NodePrefix)),
+            TimeSpan.FromSeconds(60), "both nodes to have submitted the remote conversions");
+        var heldByA = held.Where(c => c.LeaseOwner!.StartsWith(a.NodePrefix)).Select(c => c.Id).ToList();
+        Assert.Equal(6, _fal.SubmitCount);
+
+        await a.KillAsync();
+        var killedAt = Stopwatch.StartNew();
+        _fal.HoldInProgress = false;
+        var waits = new Dictionary<Guid, TimeSpan>();
+        var remote = await UntilAsync(async db => await db.Conversions.AsNoTracking().Where(c => c.BatchId == remoteBatch).ToListAsync(),
+            all =>
+            {
+                foreach (var c in all.Where(c => heldByA.Contains(c.Id) && !waits.ContainsKey(c.Id) && (c.IsFinal || !c.LeaseOwner!.StartsWith(a.NodePrefix))))
+                {
+                    waits[c.Id] = killedAt.Elapsed;
+                }
+
+                return all.All(c => c.IsFinal);
+            },
+            TimeSpan.FromSeconds(60), "node B to finish node A's remote conversions");
+
+        Assert.All(remote, c => Assert.Equal(ConversionState.Succeeded, c.State));
+        Assert.Equal(6, _fal.SubmitCount);
+        Assert.Equal(6, remote.Select(c => c.ResumeState).Distinct().Count());
+        Assert.Equal(heldByA.Count, b.LogsOf("Conversion finished").Count(log => heldByA.Contains(ConversionIdOf(log))));
+        output.WriteLine($"node A held {heldByA.Count}; longest wait from the kill to node B taking one over: {waits.Values.Max().TotalSeconds:0.0} s (lease {Lease.TotalSeconds:0} s)");
+
+        // Housekeeping: once per interval across both nodes, never twice for the same fire time.
+        var runs = new[] { a, b }.SelectMany(node => node.LogsOf("Housekeeping run for")).Select(log => log.GetProperty("State").GetProperty("ScheduledFireTime").GetString()).ToList();
+        Assert.Equal(runs.Count, runs.Distinct().Count());
+        var fireTimes = runs.Select(r => DateTimeOffset.Parse(r!)).Order().ToList();
+        Assert.True(fireTimes.Count >= 3, $"Housekeeping ran {fireTimes.Count} times");
+        Assert.All(fireTimes.Zip(fireTimes.Skip(1)), pair => Assert.True(pair.Second - pair.First >= HousekeepingInterval * 0.9, $"two runs {pair.First:o} and {pair.Second:o}"));
+        output.WriteLine($"housekeeping ran {fireTimes.Count} times, on {new[] { a, b }.Count(n => n.LogsOf("Housekeeping run for").Any())} node(s)");
+    }
+
+    private Dictionary<string, string> Settings()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:Default"] = _database,
+            ["Storage:DataDirectory"] = _dataDirectory,
+            ["Conversions:LeaseDuration"] = Lease.ToString(),
+            ["Conversions:PollInterval"] = "00:00:00.250",
+            ["Conversions:MaxConcurrency"] = "3",
+            ["Housekeeping:Interval"] = HousekeepingInterval.ToString(),
+            ["RateLimits:UploadsPerMinute"] = "1000",
+            ["RateLimits:AccountAttemptsPerMinute"] = "1000",
+            ["FAL_KEY"] = FakeServer.Key,
+            ["Generators:FalTripo:QueueUrl"] = _fal.Root.ToString(),
+            ["Generators:FalTripo:RestUrl"] = _fal.Root.ToString(),
+        };
+        foreach (var (key, value) in RemoteGeneratorHost.FastSettings("Generators:FalTripo"))
+        {
+            settings[key] = value!;
+        }
+
+        settings["Generators:FalTripo:Deadline"] = "00:01:00";
+        return settings;
+    }
+
+    private static SiteClient Client(SiteProcess node, CookieContainer cookies) =>
+        new(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = node.Root, Timeout = TimeSpan.FromSeconds(60) });
+
+    /// <summary>
+    /// The innermost ConversionId scope: a conversion started from the end of another one's run
+    /// inherits that run's scope too (ConversionRunner starts the next claim inside it).
+    /// </summary>
+    private static Guid ConversionIdOf(JsonElement log) =>
+        log.GetProperty("Scopes").EnumerateArray()
+            .Where(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("ConversionId", out _))
+            .Select(s => Guid.Parse(s.GetProperty("ConversionId").GetString()!))
+            .Last();
+
+    private static Guid? ConversionIdOfOrNull(JsonElement log) =>
+        log.GetProperty("Scopes").EnumerateArray().Any(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("ConversionId", out _)) ? ConversionIdOf(log) : null;
+
+    private async Task<T> UntilAsync<T>(Func<AppDbContext, Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using (var db = new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(_database).Options))
+            {
+                var value = await read(db);
+                if (done(value))
+                {
+                    return value;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+}
