@@ -36,6 +36,7 @@ if (args is ["create-admin", .. var rest])
 app.UseWebUi();
 app.MapDownloads();
 app.MapPreviews();
+app.MapZipDownloads();
 app.MapApi();
 await app.RunAsync();
 return 0;
