@@ -40,6 +40,7 @@ if (args is ["create-admin", .. var rest])
 app.UseWebUi();
 app.MapDownloads();
 app.MapPreviews();
+app.MapZipDownloads();
 app.MapApi();
 app.MapOperations();
 await app.RunAsync();

@@ -4,7 +4,6 @@ using Image2Model.Site.Data;
 using Image2Model.Site.Downloads;
 using Image2Model.Site.Storage;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.EntityFrameworkCore;
 
 namespace Image2Model.Site.Api;
 
@@ -40,7 +39,7 @@ public static class DownloadApiEndpoints
             return ApiResults.JobNotFound();
         }
 
-        var models = Named(job.Conversions);
+        var models = Named(job.Items);
         var files = models.Select(m => new DownloadableFile(
             m.Conversion.Id,
             m.Name,
@@ -65,7 +64,7 @@ public static class DownloadApiEndpoints
         }
 
         if (await FindJobAsync(job_id, db, cancellationToken) is not { } job
-            || Named(job.Conversions).FirstOrDefault(m => m.Name == filename || m.Conversion.Id.ToString() == Path.GetFileNameWithoutExtension(filename)) is not { } model
+            || Named(job.Items).FirstOrDefault(m => m.Name == filename || m.Conversion.Id.ToString() == Path.GetFileNameWithoutExtension(filename)) is not { } model
             || !(links.Allows(http.Request.Query["sig"], model.Conversion.Id, kind) || (token.Principal?.CanSee(job.OwnerId) ?? false)))
         {
             return ApiResults.Error(StatusCodes.Status404NotFound, "File not found");
@@ -82,35 +81,18 @@ public static class DownloadApiEndpoints
             ? DownloadEndpoints.Blob(http, blobs, key, contentType, downloadName)
             : ApiResults.Error(StatusCodes.Status404NotFound, "File not found");
 
-    private sealed record NamedModel(Conversion Conversion, string Name);
+    private sealed record NamedModel(BatchItem Conversion, string Name);
 
-    private sealed record Job(Guid Id, string OwnerId, List<Conversion> Conversions);
-
-    /// <summary>The job with all its conversions, or null for an id that is malformed or unknown.</summary>
-    private static async Task<Job?> FindJobAsync(string jobId, AppDbContext db, CancellationToken cancellationToken)
-    {
-        if (!Guid.TryParse(jobId, out var id))
-        {
-            return null;
-        }
-
-        var batch = await db.Batches.AsNoTracking()
-            .Where(b => b.Id == id)
-            .Select(b => new
-            {
-                b.OwnerId,
-                Conversions = b.Conversions.OrderBy(c => c.CreatedAt).ThenBy(c => c.FileName).ThenBy(c => c.Id).ToList(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
-        return batch is null ? null : new Job(id, batch.OwnerId, batch.Conversions);
-    }
+    /// <summary>The job, or null for an id that is malformed or unknown.</summary>
+    private static async Task<BatchReadModel?> FindJobAsync(string jobId, AppDbContext db, CancellationToken cancellationToken) =>
+        Guid.TryParse(jobId, out var id) ? await BatchReadModel.ByIdAsync(db, id, cancellationToken) : null;
 
     /// <summary>
     /// Each finished model's download name, unique within the job: two photos both called
     /// "photo.jpg" become "photo.glb" and "photo-2.glb". Names are given over every conversion of
     /// the job, finished or not, so a name never moves to another file when a retry succeeds later.
     /// </summary>
-    private static List<NamedModel> Named(IEnumerable<Conversion> conversions)
+    private static List<NamedModel> Named(IEnumerable<BatchItem> conversions)
     {
         var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var named = new List<NamedModel>();
@@ -125,7 +107,7 @@ public static class DownloadApiEndpoints
             named.Add(new NamedModel(model, name));
         }
 
-        return named.Where(m => m.Conversion.State == ConversionState.Succeeded && m.Conversion.ModelBlob != null).ToList();
+        return named.Where(m => m.Conversion.HasModel).ToList();
     }
 
     private static string PathOf(Guid jobId, string name) => $"/api/v1/download/{jobId}/{name}";

@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Microsoft.EntityFrameworkCore;
@@ -21,28 +20,35 @@ public sealed record FileState(Guid FileId, string FileName, ConversionState Sta
 }
 
 /// <summary>
-/// A batch ("job" in the API) as clients see it at one moment: its state is derived from its
-/// conversions, as everywhere in the site.
+/// A batch ("job" in the API) as clients see it at one moment: the batch's read model, put into
+/// the API's words. Its state is the read model's, as everywhere in the site.
 /// </summary>
-public sealed record JobSnapshot(Guid TaskId, Guid JobId, string OwnerId, IReadOnlyList<FileState> Files)
+public sealed record JobSnapshot(BatchReadModel Batch)
 {
-    public int Total => Files.Count;
+    public Guid TaskId => Batch.TaskId;
 
-    /// <summary>Files that reached a final state, successful or not.</summary>
-    public int Finished => Files.Count(f => f.IsFinal);
+    public Guid JobId => Batch.Id;
 
-    public int Succeeded => Files.Count(f => f.State == ConversionState.Succeeded);
+    public string OwnerId => Batch.OwnerId;
 
-    public int Failed => Finished - Succeeded;
+    public IReadOnlyList<FileState> Files { get; } = Batch.Items.Select(i => new FileState(i.Id, i.FileName, i.State, i.Progress, i.Message)).ToList();
 
-    public bool IsFinal => Files.All(f => f.IsFinal);
+    public int Total => Batch.Total;
+
+    public int Finished => Batch.Finished;
+
+    public int Succeeded => Batch.Succeeded;
+
+    public int Failed => Batch.Failed;
+
+    public bool IsFinal => Batch.IsFinal;
 
     public string Status =>
         IsFinal ? (Succeeded > 0 ? "completed" : "failed")
-        : Files.Any(f => f.State != ConversionState.Pending) ? "processing"
-        : "queued";
+        : Batch.IsQueued ? "queued"
+        : "processing";
 
-    public int Progress => Total == 0 ? 0 : Files.Sum(f => f.IsFinal ? 100 : f.Progress) / Total;
+    public int Progress => Batch.Progress;
 
     public string Message => Status switch
     {
@@ -59,6 +65,7 @@ public sealed record JobSnapshot(Guid TaskId, Guid JobId, string OwnerId, IReadO
         ? Files[0].Message
         : $"None of the {Total} files could be converted. " + string.Join(" ", Files.Select(f => $"{f.FileName}: {f.Message}"));
 
+    /// <summary>What a client would notice: any file's state, progress or status line.</summary>
     public bool SameAs(JobSnapshot other) => Files.SequenceEqual(other.Files);
 
     public static string FilesWord(int count) => count == 1 ? "1 file" : $"{count} files";
@@ -67,25 +74,12 @@ public sealed record JobSnapshot(Guid TaskId, Guid JobId, string OwnerId, IReadO
 public static class JobSnapshots
 {
     public static async Task<JobSnapshot?> ByTaskAsync(AppDbContext db, Guid taskId, CancellationToken cancellationToken) =>
-        (await LoadAsync(db, c => c.Batch!.TaskId == taskId, cancellationToken)).SingleOrDefault();
+        await BatchReadModel.ByTaskAsync(db, taskId, cancellationToken) is { } batch ? new JobSnapshot(batch) : null;
 
     public static async Task<JobSnapshot?> ByJobAsync(AppDbContext db, Guid jobId, CancellationToken cancellationToken) =>
-        (await LoadAsync(db, c => c.BatchId == jobId, cancellationToken)).SingleOrDefault();
+        await BatchReadModel.ByIdAsync(db, jobId, cancellationToken) is { } batch ? new JobSnapshot(batch) : null;
 
     /// <summary>All the given tasks in one query; tasks that do not exist are missing from the answer.</summary>
     public static async Task<Dictionary<Guid, JobSnapshot>> ByTasksAsync(AppDbContext db, IReadOnlyCollection<Guid> taskIds, CancellationToken cancellationToken) =>
-        (await LoadAsync(db, c => taskIds.Contains(c.Batch!.TaskId), cancellationToken)).ToDictionary(s => s.TaskId);
-
-    private static async Task<List<JobSnapshot>> LoadAsync(AppDbContext db, Expression<Func<Conversion, bool>> filter, CancellationToken cancellationToken)
-    {
-        var rows = await db.Conversions.AsNoTracking()
-            .Where(filter)
-            // The same order as the batch page.
-            .OrderBy(c => c.CreatedAt).ThenBy(c => c.FileName).ThenBy(c => c.Id)
-            .Select(c => new { c.Batch!.TaskId, c.BatchId, c.OwnerId, File = new FileState(c.Id, c.FileName, c.State, c.Progress, c.Message) })
-            .ToListAsync(cancellationToken);
-        return rows.GroupBy(r => (r.TaskId, r.BatchId, r.OwnerId))
-            .Select(g => new JobSnapshot(g.Key.TaskId, g.Key.BatchId, g.Key.OwnerId, g.Select(r => r.File).ToList()))
-            .ToList();
-    }
+        (await BatchReadModel.ByTasksAsync(db, taskIds, cancellationToken)).ToDictionary(p => p.Key, p => new JobSnapshot(p.Value));
 }

@@ -2,35 +2,25 @@ using System.Security.Claims;
 using Image2Model.Site.Accounts;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace Image2Model.Site.Pages.Batches;
 
-/// <summary>What the batch page and its status fragment show.</summary>
-public sealed record BatchView(Guid Id, DateTime CreatedAt, IReadOnlyList<BatchView.Item> Items)
+/// <summary>What the batch page and its status fragment show: the batch's read model, for those who may see it.</summary>
+public sealed record BatchView(BatchReadModel Batch)
 {
-    public sealed record Item(Guid Id, string FileName, ConversionState State, int Progress, string Message, string Generator, bool HasThumbnail);
+    public Guid Id => Batch.Id;
 
-    public bool IsActive => Items.Any(i => !i.State.IsFinal());
+    public DateTime CreatedAt => Batch.CreatedAt;
 
-    public int Finished => Items.Count(i => i.State.IsFinal());
+    public IReadOnlyList<BatchItem> Items => Batch.Items;
 
-    public int Succeeded => Items.Count(i => i.State == ConversionState.Succeeded);
+    public bool IsActive => Batch.IsActive;
+
+    public int Finished => Batch.Finished;
+
+    public int Succeeded => Batch.Succeeded;
 
     /// <summary>The batch if it exists and <paramref name="user"/> may see it; otherwise null (the caller answers 404).</summary>
-    public static async Task<BatchView?> LoadAsync(AppDbContext db, Guid id, ClaimsPrincipal user, CancellationToken cancellationToken)
-    {
-        var batch = await db.Batches.AsNoTracking()
-            .Where(b => b.Id == id)
-            .Select(b => new
-            {
-                b.OwnerId,
-                b.CreatedAt,
-                Items = b.Conversions.OrderBy(c => c.CreatedAt).ThenBy(c => c.FileName)
-                    .Select(c => new Item(c.Id, c.FileName, c.State, c.Progress, c.Message, c.Generator, c.ThumbnailBlob != null))
-                    .ToList(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
-        return batch is not null && user.CanSee(batch.OwnerId) ? new BatchView(id, batch.CreatedAt, batch.Items) : null;
-    }
+    public static async Task<BatchView?> LoadAsync(AppDbContext db, Guid id, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        await BatchReadModel.ByIdAsync(db, id, cancellationToken) is { } batch && user.CanSee(batch.OwnerId) ? new BatchView(batch) : null;
 }
