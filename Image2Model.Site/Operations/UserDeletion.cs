@@ -12,7 +12,7 @@ namespace Image2Model.Site.Operations;
 /// stored files no other account's conversion uses (blobs are content-addressed, so two people who
 /// uploaded the same photo share one file).
 /// </summary>
-public sealed class UserDeletion(AppDbContext db, UserManager<AppUser> users, BlobStore blobs, ILogger<UserDeletion> logger)
+public sealed class UserDeletion(AppDbContext db, UserManager<AppUser> users, BlobStore blobs, Audit.AuditLog audit, ILogger<UserDeletion> logger)
 {
     public sealed record Summary(int Models, long StoredBytes);
 
@@ -52,6 +52,7 @@ public sealed class UserDeletion(AppDbContext db, UserManager<AppUser> users, Bl
             await transaction.CommitAsync(cancellationToken);
         }
 
+        await audit.RecordAsync(Audit.AuditActions.UserDeleted, userId, user.Email, cancellationToken: cancellationToken);
         var stillUsed = await db.Conversions
             .Where(c => keys.Contains(c.OriginalBlob) || keys.Contains(c.ThumbnailBlob!) || keys.Contains(c.ModelBlob!) || keys.Contains(c.PreviewBlob!))
             .Select(c => new { c.OriginalBlob, c.ThumbnailBlob, c.ModelBlob, c.PreviewBlob })
