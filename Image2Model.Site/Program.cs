@@ -1,5 +1,6 @@
 using Image2Model.Site.Accounts;
 using Image2Model.Site.Api;
+using Image2Model.Site.Audit;
 using Image2Model.Site.Cli;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
@@ -7,7 +8,9 @@ using Image2Model.Site.Downloads;
 using Image2Model.Site.Email;
 using Image2Model.Site.Generators;
 using Image2Model.Site.Previews;
+using Image2Model.Site.Invites;
 using Image2Model.Site.Operations;
+using Image2Model.Site.Quotas;
 using Image2Model.Site.Storage;
 using Image2Model.Site.Uploads;
 using Image2Model.Site.Web;
@@ -29,6 +32,9 @@ builder.AddWebUi();
 builder.AddApi();
 builder.AddOperations();
 builder.AddEmail();
+builder.AddAudit();
+builder.AddQuotas();
+builder.AddInvites();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();

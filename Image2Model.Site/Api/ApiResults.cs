@@ -15,6 +15,18 @@ public static class ApiResults
 
     public static IResult Error(int status, string detail) => Results.Json(new ApiError(detail), Json, statusCode: status);
 
+    /// <summary>A reached quota: 429 with Retry-After when it resets (conversions a day), 403 when it does not (storage).</summary>
+    public static IResult Quota(HttpContext http, Quotas.QuotaRefusal quota)
+    {
+        if (quota.RetryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Error(StatusCodes.Status429TooManyRequests, quota.Message);
+        }
+
+        return Error(StatusCodes.Status403Forbidden, quota.Message);
+    }
+
     public static IResult JobNotFound() => Error(StatusCodes.Status404NotFound, "Job not found");
 
     public static IResult TaskNotFound() => Error(StatusCodes.Status404NotFound, "Task not found");

@@ -10,7 +10,7 @@ namespace Image2Model.Site.Api;
 public sealed record CreatedToken(ApiToken Token, string Secret);
 
 /// <summary>Creating, listing, revoking and checking personal access tokens.</summary>
-public sealed class ApiTokens(AppDbContext db, TimeProvider clock)
+public sealed class ApiTokens(AppDbContext db, TimeProvider clock, Audit.AuditLog audit)
 {
     public const string SecretPrefix = "i2m_";
 
@@ -32,6 +32,7 @@ public sealed class ApiTokens(AppDbContext db, TimeProvider clock)
         };
         db.ApiTokens.Add(token);
         await db.SaveChangesAsync(cancellationToken);
+        await audit.RecordAsync(Audit.AuditActions.TokenCreated, userId, detail: token.Name, cancellationToken: cancellationToken);
         return new CreatedToken(token, secret);
     }
 
@@ -45,9 +46,15 @@ public sealed class ApiTokens(AppDbContext db, TimeProvider clock)
     public async Task<bool> RevokeAsync(string userId, Guid id, CancellationToken cancellationToken)
     {
         var now = Now;
-        return await db.ApiTokens
+        var revoked = await db.ApiTokens
             .Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken) == 1;
+        if (revoked)
+        {
+            await audit.RecordAsync(Audit.AuditActions.TokenRevoked, userId, detail: id.ToString(), cancellationToken: cancellationToken);
+        }
+
+        return revoked;
     }
 
     /// <summary>The active token with this secret, or null; notes the use.</summary>

@@ -48,6 +48,11 @@ public static class UploadEndpoints
         var generator = form["generator"] is { Count: > 0 } chosen && !string.IsNullOrWhiteSpace(chosen) ? chosen.ToString() : GeneratorCatalog.DefaultName;
         var outcome = await uploader.UploadAsync(http.User.UserId(), form.Files.GetFiles("files"), generator, new GenerationOptions(faceLimit), cancellationToken);
         var rejected = outcome.Rejected.Select(r => new RejectedFileResponse(r.FileName, r.Reason)).ToList();
+        if (outcome.Quota is { } quota)
+        {
+            return ApiResults.Quota(http, quota);
+        }
+
         if (outcome.Batch is not { } batch)
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest,

@@ -22,9 +22,18 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
+    public DbSet<Quotas.UserQuota> UserQuotas => Set<Quotas.UserQuota>();
+
+    public DbSet<Invites.Invite> Invites => Set<Invites.Invite>();
+
+    public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+        builder.ApplyConfiguration(new Quotas.UserQuotaConfiguration());
+        builder.ApplyConfiguration(new Invites.InviteConfiguration());
+        builder.ApplyConfiguration(new Audit.AuditEntryConfiguration());
 
         builder.Entity<Batch>(b =>
         {

@@ -70,6 +70,11 @@ public sealed class AccountMail(
             $"Your Image2Model account now uses {newEmail} instead of this address.",
             null, null, "If you did not do this, reset your password at once and tell the site's admin."));
 
+    public void SendInvite(string email, string link) =>
+        sender.Enqueue(Compose(email, "You are invited to Image2Model",
+            "You are invited to create an account on Image2Model, a site that turns photos into 3D models.",
+            "Create my account", link, "The link works once and expires after a week."));
+
     public static string Decode(string code)
     {
         try

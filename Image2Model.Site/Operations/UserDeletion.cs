@@ -12,7 +12,7 @@ namespace Image2Model.Site.Operations;
 /// stored files no other account's conversion uses (blobs are content-addressed, so two people who
 /// uploaded the same photo share one file).
 /// </summary>
-public sealed class UserDeletion(AppDbContext db, UserManager<AppUser> users, BlobStore blobs, ILogger<UserDeletion> logger)
+public sealed class UserDeletion(AppDbContext db, UserManager<AppUser> users, BlobStore blobs, Audit.AuditLog audit, ILogger<UserDeletion> logger)
 {
     public sealed record Summary(int Models, long StoredBytes);
 
@@ -51,6 +51,8 @@ public sealed class UserDeletion(AppDbContext db, UserManager<AppUser> users, Bl
 
             await transaction.CommitAsync(cancellationToken);
         }
+
+        await audit.RecordAsync(Audit.AuditActions.UserDeleted, userId, user.Email, cancellationToken: cancellationToken);
 
         // Another user's upload may be reusing one of these files right now (it touches the file).
         var checkedAt = DateTime.UtcNow;

@@ -1,6 +1,7 @@
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Image2Model.Site.Operations;
+using Image2Model.Site.Quotas;
 using Image2Model.Site.Storage;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace Image2Model.Site.Uploads;
 public sealed record RejectedFile(string FileName, string Reason);
 
 /// <param name="Error">Set when the upload as a whole was refused (too many files, no files, unknown generator).</param>
-public sealed record UploadOutcome(Batch? Batch, IReadOnlyList<RejectedFile> Rejected, string? Error = null);
+public sealed record UploadOutcome(Batch? Batch, IReadOnlyList<RejectedFile> Rejected, string? Error = null, QuotaRefusal? Quota = null);
 
 /// <summary>
 /// Turns the files of one upload into a Batch of Pending conversions: every file is checked on
@@ -20,6 +21,7 @@ public sealed class BatchUploader(
     BlobStore blobs,
     GeneratorCatalog generators,
     Dispatcher dispatcher,
+    QuotaService quotas,
     IOptions<UploadOptions> options,
     TimeProvider clock,
     ILogger<BatchUploader> logger)
@@ -41,6 +43,11 @@ public sealed class BatchUploader(
         if (generator is null)
         {
             return new UploadOutcome(null, [], "That generator is not available.");
+        }
+
+        if (await quotas.RefusalAsync(ownerId, files.Count, files.Sum(f => f.Length), cancellationToken) is { } refused)
+        {
+            return new UploadOutcome(null, [], refused.Message, refused);
         }
 
         var now = clock.GetUtcNow().UtcDateTime;

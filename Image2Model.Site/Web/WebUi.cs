@@ -23,7 +23,7 @@ public static class WebUi
                 page.Filters.Add(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = uploads.MaxRequestBytes });
                 page.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.Uploads));
             });
-            foreach (var page in new[] { "/Account/Login", "/Account/Register", "/Account/ForgotPassword", "/Account/ResendConfirmation" })
+            foreach (var page in new[] { "/Account/Login", "/Account/Register", "/Account/ForgotPassword", "/Account/ResendConfirmation", "/Account/Invite" })
             {
                 o.Conventions.AddPageApplicationModelConvention(page, m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.Accounts)));
             }
