@@ -16,6 +16,13 @@ public class SiteFactory : WebApplicationFactory<Program>
     private readonly SqliteConnection _keepAlive;
     private readonly Dictionary<string, string?> _settings = [];
 
+    static SiteFactory()
+    {
+        // The suite starts hundreds of sites; each would watch appsettings.json for changes, and
+        // the kernel allows only 128 inotify instances per user by default.
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+    }
+
     public SiteFactory()
     {
         DataDirectory = Directory.CreateTempSubdirectory("image2model-test-").FullName;

@@ -2,7 +2,7 @@ using System.Net;
 using Image2Model.Site.Conversions;
 using Image2Model.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using static Image2Model.Tests.Pages.Admin.AdminStories;
+using static Image2Model.Tests.Infrastructure.AdminStories;
 
 namespace Image2Model.Tests.Pages.Admin;
 

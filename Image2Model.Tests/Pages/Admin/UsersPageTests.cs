@@ -3,7 +3,7 @@ using Image2Model.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using static Image2Model.Tests.Pages.Admin.AdminStories;
+using static Image2Model.Tests.Infrastructure.AdminStories;
 
 namespace Image2Model.Tests.Pages.Admin;
 
