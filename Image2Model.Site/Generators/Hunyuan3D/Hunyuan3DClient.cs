@@ -6,7 +6,7 @@ using Image2Model.Site.Generators.Remote;
 namespace Image2Model.Site.Generators.Hunyuan3D;
 
 /// <summary>api_server.py's calls. The HttpClient carries the proxy's Authorization header, if any.</summary>
-internal sealed class Hunyuan3DClient(HttpClient http, Hunyuan3DOptions options)
+internal sealed class Hunyuan3DClient(HttpClient http, Hunyuan3DOptions options, ILogger logger)
 {
     public const string HttpClientName = "hunyuan3d";
 
@@ -76,7 +76,7 @@ internal sealed class Hunyuan3DClient(HttpClient http, Hunyuan3DOptions options)
         return reply.Status;
     }
 
-    private static Exception Failure(ApiReply reply, string doing)
+    private Exception Failure(ApiReply reply, string doing)
     {
         Hunyuan3DError? error = null;
         try
@@ -91,8 +91,10 @@ internal sealed class Hunyuan3DClient(HttpClient http, Hunyuan3DOptions options)
         var code = (int)reply.Status;
         if (error is { ErrorCode: not null })
         {
-            // The server's own error answer (HTTP 404 with a text): the generation itself failed.
-            return new GenerationFailedException($"The Hunyuan3D server could not make this model: {error.Text ?? "no reason given"}.".Replace("..", ".", StringComparison.Ordinal));
+            // The server's own error answer (HTTP 404 with a text). Its text is the same canned
+            // "network error" whatever went wrong, so it goes to the log, not to the user.
+            logger.LogWarning("The Hunyuan3D server answered HTTP {Status} while {Doing}: {Text} (error code {Code})", code, doing, error.Text, error.ErrorCode);
+            return new GenerationFailedException("The Hunyuan3D server failed while making this model; its log says why. Try again, or try another photo.");
         }
 
         return reply.Status switch
@@ -106,3 +108,4 @@ internal sealed class Hunyuan3DClient(HttpClient http, Hunyuan3DOptions options)
         };
     }
 }
+

@@ -38,7 +38,7 @@ internal sealed class Hunyuan3DGenerator(
 
     protected override string TimeoutMessage => $"The Hunyuan3D server did not finish in {Durations.Describe(_options.Deadline)}; check its log.";
 
-    private Hunyuan3DClient Api => new(clients.CreateClient(Hunyuan3DClient.HttpClientName), _options);
+    private Hunyuan3DClient Api => new(clients.CreateClient(Hunyuan3DClient.HttpClientName), _options, Logger);
 
     /// <summary>Nothing to upload: the photo travels inside the /send body.</summary>
     protected override Task<ProviderPhoto> PrepareAsync(GenerationRequest request, ProviderPhoto photo, ProgressReporter progress, CancellationToken cancellationToken) =>
