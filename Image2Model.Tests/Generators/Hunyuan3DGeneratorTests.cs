@@ -5,7 +5,6 @@ using Image2Model.Tests.Infrastructure;
 
 namespace Image2Model.Tests.Generators;
 
-[Collection(MemoryMeasuringCollection.Name)]
 public sealed class Hunyuan3DGeneratorTests : IAsyncLifetime
 {
     private FakeHunyuan3DServer _server = null!;
