@@ -28,6 +28,9 @@ public class SiteFactory : WebApplicationFactory<Program>
         Settings["Conversions:MaxConcurrency"] = "2";
         Settings["RateLimits:UploadsPerMinute"] = "1000";
         Settings["RateLimits:AccountAttemptsPerMinute"] = "1000";
+        // Each site would otherwise watch appsettings*.json with an inotify instance; a suite with
+        // many sites alive at once runs into the per-user limit (128 by default) on a shared machine.
+        Settings["hostBuilder:reloadConfigOnChange"] = "false";
     }
 
     public string DataDirectory { get; }
