@@ -21,7 +21,8 @@ public sealed class IndexModel(AppDbContext db) : PageModel
 
     public async Task OnGetAsync(int p = 1, CancellationToken cancellationToken = default)
     {
-        PageNumber = Math.Max(1, p);
+        // Capped so that the offset below cannot overflow into a negative number (PostgreSQL refuses those).
+        PageNumber = Math.Clamp(p, 1, int.MaxValue / PageSize);
         var userId = User.UserId();
         var rows = await db.Conversions.AsNoTracking()
             .Where(c => c.OwnerId == userId)
