@@ -157,6 +157,33 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
         await context.CloseAsync();
     }
 
+    [Fact]
+    public async Task When_the_session_ends_while_the_page_polls_the_user_lands_on_sign_in_and_comes_back_after()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page);
+        var email = $"forgetful-{Guid.NewGuid():N}@example.com";
+        await BrowserTests.SignUpAsync(page, email);
+        await page.SetInputFilesAsync("#files", Fixtures.PathOf("coffee.png"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload and convert" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/batches/[0-9a-f-]{36}$"));
+        var batchUrl = page.Url;
+
+        // As signing out in another tab would: the next poll is redirected to the sign-in page.
+        await context.ClearCookiesAsync();
+
+        await page.WaitForURLAsync(new Regex("/account/login"));
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(batchUrl);
+        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("coffee.png");
+        problems.AssertNone();
+        await context.CloseAsync();
+    }
+
     private static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
