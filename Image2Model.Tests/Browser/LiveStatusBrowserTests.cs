@@ -92,6 +92,8 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
     public async Task The_batch_page_says_it_is_reconnecting_while_its_status_fails_then_recovers_by_itself_and_finishes()
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        // Generous: these tests share two cores with the rest of the suite (and the other browser tests).
+        context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
         var problems = PageProblems.Watch(page,
             new PageProblems.Allowed(@"/batches/\S+ .*status of (500|429)\b", "this test makes the status polls fail on purpose; Chromium logs each failed answer"),
@@ -105,7 +107,7 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
         await page.WaitForURLAsync(new Regex("/batches/[0-9a-f-]{36}$"));
         var batchId = Guid.Parse(page.Url.Split('/').Last());
 
-        await Assertions.Expect(page.Locator("#batch-status .reconnecting")).ToContainTextAsync("reconnecting…", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#batch-status .reconnecting")).ToContainTextAsync("reconnecting…", new() { Timeout = 30_000 });
         // Each kind of failure at least once (500, 429, dropped connection, no answer): the page keeps asking after all of them.
         await UntilAsync(() => fixture.FailingSite.Failures >= 5, TimeSpan.FromSeconds(90), "five failed polls");
         await using (var db = fixture.Site.CreateDbContext())
@@ -119,7 +121,7 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
 
         fixture.FailingSite.Failing = false;
 
-        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("1 of 1 finished", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("1 of 1 finished", new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("#batch-status .reconnecting")).ToHaveCountAsync(0);
         Assert.Null(await page.Locator("#batch-status").GetAttributeAsync("hx-trigger"));
         problems.AssertNone();
@@ -130,6 +132,8 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
     public async Task An_upload_deleted_while_its_page_is_open_says_so_and_stops_polling()
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        // Generous: these tests share two cores with the rest of the suite (and the other browser tests).
+        context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
         var problems = PageProblems.Watch(page,
             new PageProblems.Allowed(@"/batches/\S+ .*status of 404\b", "the deleted upload's status answers 404 on purpose; Chromium logs it"));
@@ -146,9 +150,36 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
             await db.Batches.Where(b => b.Id == batchId).ExecuteDeleteAsync();
         }
 
-        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("This upload was deleted", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("This upload was deleted", new() { Timeout = 30_000 });
         Assert.Null(await page.Locator("#batch-status").GetAttributeAsync("hx-trigger"));
         Assert.Null(await page.Locator("#batch-status").GetAttributeAsync("data-live"));
+        problems.AssertNone();
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task When_the_session_ends_while_the_page_polls_the_user_lands_on_sign_in_and_comes_back_after()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page);
+        var email = $"forgetful-{Guid.NewGuid():N}@example.com";
+        await BrowserTests.SignUpAsync(page, email);
+        await page.SetInputFilesAsync("#files", Fixtures.PathOf("coffee.png"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload and convert" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/batches/[0-9a-f-]{36}$"));
+        var batchUrl = page.Url;
+
+        // As signing out in another tab would: the next poll is redirected to the sign-in page.
+        await context.ClearCookiesAsync();
+
+        await page.WaitForURLAsync(new Regex("/account/login"));
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(UserStories.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(batchUrl);
+        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("coffee.png");
         problems.AssertNone();
         await context.CloseAsync();
     }

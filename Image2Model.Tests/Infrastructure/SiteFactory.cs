@@ -16,13 +16,6 @@ public class SiteFactory : WebApplicationFactory<Program>
     private readonly SqliteConnection _keepAlive;
     private readonly Dictionary<string, string?> _settings = [];
 
-    static SiteFactory()
-    {
-        // The suite starts hundreds of sites; each would watch appsettings.json for changes, and
-        // the kernel allows only 128 inotify instances per user by default.
-        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
-    }
-
     public SiteFactory()
     {
         DataDirectory = Directory.CreateTempSubdirectory("image2model-test-").FullName;
@@ -35,6 +28,9 @@ public class SiteFactory : WebApplicationFactory<Program>
         Settings["Conversions:MaxConcurrency"] = "2";
         Settings["RateLimits:UploadsPerMinute"] = "1000";
         Settings["RateLimits:AccountAttemptsPerMinute"] = "1000";
+        // Each site would otherwise watch appsettings*.json with an inotify instance; a suite with
+        // many sites alive at once runs into the per-user limit (128 by default) on a shared machine.
+        Settings["hostBuilder:reloadConfigOnChange"] = "false";
     }
 
     public string DataDirectory { get; }

@@ -49,8 +49,18 @@
   }
 
   document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (!isLive(elt)) return;
+    // Redirected (signed out in another tab, or the session ended): the answer is another whole
+    // page, the sign-in form most likely. Load the page again rather than nest that one inside it.
+    if (xhr.responseURL && new URL(xhr.responseURL).pathname !== new URL(elt.getAttribute("hx-get"), location.href).pathname) {
+      event.detail.shouldSwap = false;
+      window.location.reload();
+      return;
+    }
     // A 404 fragment means the thing is gone (deleted in another tab): show it; it has no trigger, so polling ends.
-    if (isLive(event.detail.elt) && event.detail.xhr.status === 404) {
+    if (xhr.status === 404) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

@@ -60,7 +60,7 @@ public sealed class LibraryTests(SiteFactory factory) : IClassFixture<SiteFactor
         var (client, userId) = await UserWithIdAsync();
         await AddConversionsAsync(userId, 1, ConversionState.Succeeded);
 
-        var response = await client.Http.GetAsync($"/models?page={p}");
+        var response = await client.Http.GetAsync($"/models?p={p}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
