@@ -62,8 +62,10 @@ internal sealed class ShapeField
     }
 
     /// <param name="closeGapsNarrowerThan">
-    /// Gaps and notches narrower than this (pixels) are closed first: a mesh whose grid is coarser
-    /// than a gap would otherwise bridge it here and there and leave a saw-toothed rim.
+    /// The mesh's grid spacing (pixels). Gaps, holes and notches narrower than one and a half
+    /// spacings are widened to at least that: a grid coarser than a gap would bridge it here and
+    /// there, fusing two pieces or sealing a hole, so the face limit would change the topology.
+    /// The silhouette's pieces and holes are decided at image resolution; the grid only follows.
     /// </param>
     public static ShapeField Inflate(Silhouette silhouette, double closeGapsNarrowerThan = 0)
     {
@@ -82,7 +84,7 @@ internal sealed class ShapeField
                 if (y > maxY) maxY = y;
             }
         }
-        var radius = closeGapsNarrowerThan / 2;
+        var radius = 0.75 * closeGapsNarrowerThan;
         var margin = 3 + (int)Math.Ceiling(radius);
         int x0 = minX - margin, y0 = minY - margin;
         int w = maxX - minX + 1 + 2 * margin, h = maxY - minY + 1 + 2 * margin;
@@ -98,7 +100,7 @@ internal sealed class ShapeField
                 local[y * w + x] = mask[sy * sw + sx];
             }
         }
-        if (radius >= 1) Close(local, w, h, (float)(radius * radius));
+        if (radius >= 1) WidenGaps(local, w, h, (float)(radius * radius));
 
         float[] toOutside = [], toInside = [];
         Parallel.Invoke(
@@ -136,14 +138,34 @@ internal sealed class ShapeField
         }, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
     }
 
-    /// <summary>Morphological closing with a disc of radius² <paramref name="r2"/>, exact through distance transforms.</summary>
-    private static void Close(byte[] mask, int w, int h, float r2)
+    /// <summary>
+    /// Finds the background a closing with a disc of radius² <paramref name="r2"/> would fill (narrow
+    /// gaps, small holes, tight notches) and removes the object within that radius of it, so each
+    /// such gap becomes at least two radii wide. Exact through distance transforms.
+    /// </summary>
+    private static void WidenGaps(byte[] mask, int w, int h, float r2)
     {
         var toInside = DistanceTransform.SquaredDistanceTo(mask, w, h, 1);
         var dilated = new byte[mask.Length];
         for (var i = 0; i < mask.Length; i++) dilated[i] = toInside[i] <= r2 ? (byte)1 : (byte)0;
         var toOutside = DistanceTransform.SquaredDistanceTo(dilated, w, h, 0);
-        for (var i = 0; i < mask.Length; i++) mask[i] = toOutside[i] > r2 ? (byte)1 : (byte)0;
+        var gap = new byte[mask.Length];
+        var any = false;
+        for (var i = 0; i < mask.Length; i++)
+        {
+            // Filled by the closing but not object: a gap narrower than the grid can resolve.
+            if (mask[i] == 0 && toOutside[i] > r2)
+            {
+                gap[i] = 1;
+                any = true;
+            }
+        }
+        if (!any) return;
+        var toGap = DistanceTransform.SquaredDistanceTo(gap, w, h, 1);
+        for (var i = 0; i < mask.Length; i++)
+        {
+            if (toGap[i] <= r2) mask[i] = 0;
+        }
     }
 
     public float SampleSignedDistance(double x, double y) => Sample(SignedDistance, x, y, -3f);

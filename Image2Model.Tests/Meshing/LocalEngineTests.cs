@@ -102,6 +102,20 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Face_limit_changes_the_triangles_but_never_the_pieces_or_holes_of_the_logo()
+    {
+        var shapes = new[] { 2_000, 10_000, 40_000 }.Select(limit =>
+        {
+            var mesh = MeshFacts.Read(LocalEngine.Convert(Infrastructure.Fixtures.Read("logo.png"), new EngineOptions(FaceLimit: limit)).Glb);
+            mesh.AssertWatertightSolid();
+            // Per closed piece, V - E + F = 2 - 2 x holes.
+            return (Limit: limit, Pieces: mesh.Pieces(), Holes: (2 * mesh.Pieces() - mesh.EulerCharacteristic()) / 2);
+        }).ToList();
+
+        Assert.All(shapes, s => Assert.Equal((2, 0), (s.Pieces, s.Holes)));
+    }
+
+    [Fact]
     public void Ring_keeps_its_hole_like_a_mug_handle()
     {
         var result = LocalEngine.Convert(TestImages.Ring(), new EngineOptions(FaceLimit: 8_000));
