@@ -116,6 +116,35 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Flat_sign_becomes_a_thin_badge_and_a_shaded_ball_a_solid_thinner_than_wide()
+    {
+        var sign = TestImages.Draw(400, 400, SKColors.White, c =>
+        {
+            using var red = new SKPaint { Color = new SKColor(200, 30, 30), IsAntialias = true };
+            c.DrawCircle(200, 200, 150, red);
+            using var white = new SKPaint { Color = SKColors.White, IsAntialias = true };
+            c.DrawRect(110, 180, 180, 40, white);
+        });
+        var ball = TestImages.Draw(400, 400, SKColors.White, c =>
+        {
+            using var paint = new SKPaint { IsAntialias = true };
+            paint.Shader = SKShader.CreateRadialGradient(new SKPoint(160, 150), 220, [new SKColor(250, 120, 120), new SKColor(120, 20, 20)], SKShaderTileMode.Clamp);
+            c.DrawCircle(200, 200, 150, paint);
+        });
+
+        var badge = LocalEngine.Convert(sign, new EngineOptions(4_000));
+        var solid = LocalEngine.Convert(ball, new EngineOptions(4_000));
+
+        Assert.Equal("badge", badge.Profile);
+        Assert.Equal("inflated", solid.Profile);
+        var badgeSize = MeshFacts.Read(badge.Glb).Size();
+        var solidSize = MeshFacts.Read(solid.Glb).Size();
+        Assert.InRange(badgeSize.Z / badgeSize.X, 0.02, 0.2);
+        // Thickness follows the size, capped: no longer as deep as wide, but still a solid.
+        Assert.InRange(solidSize.Z / solidSize.X, 0.25, 0.6);
+    }
+
+    [Fact]
     public void Ring_keeps_its_hole_like_a_mug_handle()
     {
         var result = LocalEngine.Convert(TestImages.Ring(), new EngineOptions(FaceLimit: 8_000));
