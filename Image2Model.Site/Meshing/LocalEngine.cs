@@ -96,7 +96,7 @@ public static class LocalEngine
         {
             var faces = Budget(options.FaceLimit, 20_000);
             var (mesh, texture) = Alongside(
-                () => ReliefMesher.Build(working, faces),
+                () => ReliefMesher.Build(working, faces, segmentation.Layered ? segmentation.Rejected : null),
                 () => TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide));
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief)
             {

@@ -11,6 +11,9 @@ internal sealed record SegmentationResult(Silhouette? Subject, string Reason)
 
     /// <summary>A subject was found but judged unfit to stand free; its mask, for a layered relief.</summary>
     public byte[]? Rejected { get; init; }
+
+    /// <summary>The rejected mask is a real subject that cannot stand free: worth a layered relief.</summary>
+    public bool Layered { get; init; }
 }
 
 /// <summary>
@@ -80,7 +83,7 @@ internal static class Segmentation
         var judged = CutoutJudge.Judge(mask, image, checkEdges: true, rivals: rivals, frameClaim: cut.FrameClaim);
         return judged.Accepted
             ? new SegmentationResult(new Silhouette(w, h, mask), judged.Reason)
-            : new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null };
+            : new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null, Layered = judged.SubjectFound };
     }
 
     /// <summary>

@@ -228,6 +228,28 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Dark_subject_running_off_the_frame_is_raised_over_a_plate_in_a_layered_relief()
+    {
+        // A dark bust cut off by the bottom and both sides of the frame: found, but not free-standing.
+        var photo = TestImages.Draw(400, 300, new SKColor(235, 235, 230), c =>
+        {
+            using var paint = new SKPaint { Color = new SKColor(25, 30, 60), IsAntialias = true };
+            c.DrawOval(200, 320, 225, 190, paint);
+        }, SKEncodedImageFormat.Jpeg);
+
+        var result = LocalEngine.Convert(photo, new EngineOptions(FaceLimit: 4_000));
+
+        Assert.True(result.Mode == "relief", $"{result.Mode}: {result.Reason}");
+        Assert.Contains("runs off the edges", result.Reason);
+        var mesh = MeshFacts.Read(result.Glb);
+        mesh.AssertWatertightSolid();
+        // The dark subject (bottom of the picture) stands higher than the bright backdrop (top), not lower.
+        var subject = mesh.Positions.Where(p => p.Y < mesh.Min().Y + 0.2f * mesh.Size().Y).Max(p => p.Z);
+        var backdrop = mesh.Positions.Where(p => p.Y > mesh.Max().Y - 0.2f * mesh.Size().Y).Max(p => p.Z);
+        Assert.True(subject > backdrop + 0.02f, $"subject front {subject:F3}, backdrop front {backdrop:F3}");
+    }
+
+    [Fact]
     public void Blank_picture_becomes_a_relief_tile()
     {
         var blank = TestImages.Draw(300, 200, new SKColor(120, 130, 140), _ => { });
