@@ -63,7 +63,7 @@ public static class ConvertCommand
             var directory = Path.GetDirectoryName(Path.GetFullPath(output));
             if (directory is not null) Directory.CreateDirectory(directory);
             File.WriteAllBytes(output, result.Glb);
-            stdout.WriteLine($"{output}: {result.Mode}, {result.Triangles} triangles, {result.Glb.Length / 1024.0:F0} KiB, {watch.ElapsedMilliseconds} ms");
+            stdout.WriteLine($"{output}: {result.Mode}{(result.Profile is { } profile ? $" ({profile})" : "")}, {result.Triangles} triangles, {result.Glb.Length / 1024.0:F0} KiB, {watch.ElapsedMilliseconds} ms");
             stdout.WriteLine($"why: {result.Reason}");
             if (maskPath is not null)
             {

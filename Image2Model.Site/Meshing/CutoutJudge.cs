@@ -26,7 +26,8 @@ internal static class CutoutJudge
     public const double MinCoverage = 0.015;
     public const double MaxCoverage = 0.85;
 
-    public sealed record Verdict(bool Accepted, string Reason, int Pieces);
+    /// <param name="SubjectFound">Rejected only because the subject runs off the frame: it exists, it just cannot stand free.</param>
+    public sealed record Verdict(bool Accepted, string Reason, int Pieces, bool SubjectFound = false);
 
     /// <param name="mask">The cut-out (1 = object); the kept pieces are left in it.</param>
     /// <param name="checkEdges">False for real transparency, whose outline is exact by definition.</param>
@@ -47,7 +48,12 @@ internal static class CutoutJudge
         if (kept < MinCoverage * n) return new(false, "no clear subject: what stands out is too small", pieces);
 
         var contact = Math.Max(FrameContact(mask, w, h), frameClaim);
-        if (contact > MaxFrameContact) return new(false, "no free-standing subject: it runs off the edges of the picture", pieces);
+        if (contact > MaxFrameContact)
+        {
+            // Still a real subject if its outline is clearly an edge in the picture.
+            var real = !checkEdges || EdgeSupport(mask, image) >= 2 * MinEdgeSupport;
+            return new(false, "no free-standing subject: it runs off the edges of the picture", pieces, real);
+        }
 
         if (Solidity(mask, w, h, kept) < MinSolidity) return new(false, "no solid subject: the outline is too ragged", pieces);
 

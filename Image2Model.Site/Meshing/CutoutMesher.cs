@@ -331,7 +331,8 @@ internal static class CutoutMesher
                 int i = index % stride, j = index / stride;
                 var x = (float)(g.X0 + i * g.Spacing);
                 var y = (float)(g.Y0 + j * g.Spacing);
-                var z = MathF.Max(field.SampleBulge(x, y), 0.25f * phi[index]) * depthScale;
+                // The distance term keeps inside nodes off the rim plane; the cap keeps it under the profile's.
+                var z = MathF.Max(field.SampleBulge(x, y), MathF.Min(0.25f * phi[index], 0.5f * field.Cap)) * depthScale;
                 z = MathF.Max(z, 1e-3f);
                 front[index] = mesh.AddVertex(new Vector3(x, y, z));
                 back[index] = mesh.AddVertex(new Vector3(x, y, -z));

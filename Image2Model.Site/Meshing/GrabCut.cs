@@ -39,8 +39,12 @@ internal static class GrabCut
     public static Result Run(RgbaImage image, byte[] initial, int rounds, double borderPrior)
     {
         int w = image.Width, h = image.Height;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var full = Colours(image.Pixels, w, h);
-        var coarseImage = w >= 160 && h >= 120 ? image.Downsample(2) : image;
+        // The rounds run on a grid of about 200 pixels along the longer side; the band re-cut then
+        // restores full working detail along the outline.
+        var step = Math.Clamp((int)Math.Round(Math.Max(w, h) / 200.0), 1, Math.Max(1, Math.Min(w, h) / 60));
+        var coarseImage = step > 1 ? image.Downsample(step) : image;
         int cw = coarseImage.Width, ch = coarseImage.Height;
         var factor = w / cw;
         var coarse = coarseImage == image ? full : Colours(coarseImage.Pixels, cw, ch);
@@ -61,20 +65,26 @@ internal static class GrabCut
 
         ColourMixture fg = null!, bg = null!;
         var beta = Beta(coarse, cw, ch);
-        var edges = EdgeWeights(coarse, cw, ch, beta);
+        var edges = EdgeWeights(coarse, cw, ch, beta, null);
         var unary = new float[cw * ch * 2];
+        StageTimes.Lap("gc setup", clock);
         var hard = HardBackground(labels, cw, ch);
         var frame = FrameModel(coarse, cw, ch);
         // The first guess is rough, so its pieces are not counted as rivals; after that, the most
         // seen in any round (once dropped, a rival piece never comes back to be counted).
+        StageTimes.Lap("gc frame", clock);
         var initialRivals = SelectPieces(labels, cw, ch, coarse, frame);
         double rivals = 0;
         for (var round = 0; round < rounds; round++)
         {
             if (!FitModels(coarse, labels, out fg, out bg)) break;
+            StageTimes.Lap("gc fit", clock);
             Unaries(coarse, cw, ch, fg, bg, borderPrior, hard, null, unary);
+            StageTimes.Lap("gc unary", clock);
             var changed = Cut(cw, ch, unary, edges, labels, band: null);
+            StageTimes.Lap("gc cut", clock);
             rivals = Math.Max(rivals, SelectPieces(labels, cw, ch, coarse, frame));
+            StageTimes.Lap("gc pieces", clock);
             if (changed < cw * ch / 2000) break;
         }
         if (fg is null || bg is null) return new Result(initial, new float[w * h]);
@@ -100,8 +110,8 @@ internal static class GrabCut
         {
             var inner = (byte[])mask.Clone();
             var outer = (byte[])mask.Clone();
-            MaskOps.Erode(inner, w, h, 3);
-            MaskOps.Dilate(outer, w, h, 3);
+            MaskOps.Erode(inner, w, h, factor + 1);
+            MaskOps.Dilate(outer, w, h, factor + 1);
             var band = new bool[w * h];
             for (var i = 0; i < band.Length; i++) band[i] = inner[i] == 0 && outer[i] != 0;
             var fullHard = new bool[w * h];
@@ -117,10 +127,15 @@ internal static class GrabCut
             {
                 if (band[i]) preference[i] = fullUnary[i * 2] - fullUnary[i * 2 + 1];
             }
-            var fullEdges = EdgeWeights(full, w, h, Beta(full, w, h));
+            StageTimes.Lap("gc band unary", clock);
+            // The band's contrast scale is the coarse grid's (a full-size pass costs more than the cut).
+            var fullEdges = EdgeWeights(full, w, h, beta, band);
             Cut(w, h, fullUnary, fullEdges, mask, band);
+            StageTimes.Lap("gc band cut", clock);
         }
-        return new Result(mask, preference, rivals, FrameClaim(coarse, cw, ch, fg, bg)) { InitialRivals = initialRivals };
+        var claim = FrameClaim(coarse, cw, ch, fg, bg);
+        StageTimes.Lap("gc claim", clock);
+        return new Result(mask, preference, rivals, claim) { InitialRivals = initialRivals };
     }
 
     /// <summary>A colour mixture of the frame's outer band: what the backdrop looks like where it is surely seen.</summary>
@@ -372,7 +387,7 @@ internal static class GrabCut
     }
 
     /// <summary>Weights to the right, down-left, down and down-right neighbours (the other four are their mirrors).</summary>
-    private static int[] EdgeWeights(float[] rgb, int w, int h, double beta)
+    private static int[] EdgeWeights(float[] rgb, int w, int h, double beta, bool[]? only)
     {
         var weights = new int[w * h * 4];
         var diagonal = Gamma / Math.Sqrt(2);
@@ -381,6 +396,8 @@ internal static class GrabCut
             for (var x = 0; x < w; x++)
             {
                 var i = y * w + x;
+                // Edges leaving the band are needed too (they pull band pixels towards fixed labels).
+                if (only is not null && !only[i] && !NearBand(only, w, h, x, y)) continue;
                 var o = i * 4;
                 if (x + 1 < w) weights[o] = (int)(Scale * Gamma * Math.Exp(-beta * Diff2(rgb, i, i + 1)));
                 if (y + 1 < h)
@@ -392,6 +409,19 @@ internal static class GrabCut
             }
         });
         return weights;
+    }
+
+    private static bool NearBand(bool[] band, int w, int h, int x, int y)
+    {
+        for (var dy = 0; dy <= 1; dy++)
+        {
+            for (var dx = -1; dx <= 1; dx++)
+            {
+                int nx = x + dx, ny = y + dy;
+                if (nx >= 0 && nx < w && ny < h && band[ny * w + nx]) return true;
+            }
+        }
+        return false;
     }
 
     private static readonly (int Dx, int Dy)[] Forward = [(1, 0), (-1, 1), (0, 1), (1, 1)];

@@ -11,6 +11,9 @@ public sealed record EngineResult(byte[] Glb, int Triangles, string Mode)
     /// <summary>Why this mode, in plain words (for a relief: why no free-standing cut-out was made).</summary>
     public string Reason { get; init; } = "";
 
+    /// <summary>"inflated" or "badge" for a cut-out; null for a relief.</summary>
+    public string? Profile { get; init; }
+
     /// <summary>The cut-out mask that was used (empty for a relief).</summary>
     public CutoutMask? Mask { get; init; }
 }
@@ -77,13 +80,15 @@ public static class LocalEngine
         {
             var (area, perimeter) = ShapeField.Measure(subject);
             var faces = Budget(options.FaceLimit, AutoFaces(area, perimeter));
-            var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces));
+            var profile = IsFlatGraphic(working, subject) ? Profile.Badge : Profile.Inflated;
+            var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces), profile);
             var (mesh, texture) = Alongside(
                 () => CutoutMesher.Build(field, faces, depthScale: 1f),
                 () => TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide));
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut)
             {
                 Reason = segmentation.Reason,
+                Profile = profile == Meshing.Profile.Badge ? "badge" : "inflated",
                 Mask = new CutoutMask(subject.Mask, subject.Width, subject.Height, factor, photo.Width, photo.Height),
             };
         }
@@ -91,7 +96,7 @@ public static class LocalEngine
         {
             var faces = Budget(options.FaceLimit, 20_000);
             var (mesh, texture) = Alongside(
-                () => ReliefMesher.Build(working, faces),
+                () => ReliefMesher.Build(working, faces, segmentation.Layered ? segmentation.Rejected : null),
                 () => TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide));
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief)
             {
@@ -118,6 +123,28 @@ public static class LocalEngine
             // Waits without throwing; a baking failure has already surfaced through GetResult.
             Task.WaitAny(baking);
         }
+    }
+
+    /// <summary>
+    /// Flat graphics (a sticker, a flag, a sign) are a few flat colours with no shading: four colours
+    /// (4 bits a channel) cover nearly all of the object. They become a badge, not a ball. Clip art
+    /// with shading bands (the duck) has more and stays a rounded solid.
+    /// </summary>
+    internal static bool IsFlatGraphic(RgbaImage image, Silhouette subject)
+    {
+        var bins = new int[4096];
+        var px = image.Pixels;
+        var total = 0;
+        for (var i = 0; i < subject.Mask.Length; i++)
+        {
+            if (subject.Mask[i] == 0) continue;
+            bins[(px[i * 4] >> 4 << 8) | (px[i * 4 + 1] >> 4 << 4) | (px[i * 4 + 2] >> 4)]++;
+            total++;
+        }
+        Array.Sort(bins);
+        var top = 0;
+        for (var k = 0; k < 4; k++) top += bins[^(k + 1)];
+        return total > 0 && top >= 0.95 * total;
     }
 
     private static int Budget(int? requested, int auto) => Math.Clamp(requested ?? auto, MinFaces, MaxFaces);

@@ -8,11 +8,23 @@ namespace Image2Model.Site.Meshing;
 /// </summary>
 internal static class ReliefMesher
 {
-    public static TriangleMesh Build(RgbaImage image, int triangleBudget)
+    /// <param name="subject">
+    /// A subject that was found but cannot stand free (it runs off the frame): it is raised over a
+    /// thin plate as a layer of its own, whatever its brightness, so a dark subject never sinks.
+    /// </param>
+    public static TriangleMesh Build(RgbaImage image, int triangleBudget, byte[]? subject = null)
     {
         int w = image.Width, h = image.Height;
         var longest = Math.Max(w, h);
         var luminance = SmoothedLuminance(image, Math.Max(1, longest / 128));
+        float[]? layer = null;
+        if (subject is not null)
+        {
+            // A softened edge, so the layer's side is a slope the grid can follow.
+            layer = new float[w * h];
+            for (var i = 0; i < layer.Length; i++) layer[i] = subject[i];
+            BlurInPlace(layer, w, h, Math.Max(1, longest / 160));
+        }
 
         // Columns a and rows b: 2ab front triangles, and for P = 2(a + b) rim points,
         // 2P side triangles and P back triangles.
@@ -28,7 +40,8 @@ internal static class ReliefMesher
         }
 
         var baseThickness = 0.03f * longest;
-        var amplitude = 0.06f * longest;
+        var amplitude = layer is null ? 0.06f * longest : 0.015f * longest;
+        var raise = 0.07f * longest;
         var mesh = new TriangleMesh();
         var front = new int[(cols + 1) * (rows + 1)];
         for (var j = 0; j <= rows; j++)
@@ -37,8 +50,9 @@ internal static class ReliefMesher
             {
                 var x = (float)i * w / cols;
                 var y = (float)j * h / rows;
-                var l = luminance[Math.Min(h - 1, (int)y) * w + Math.Min(w - 1, (int)x)];
-                front[j * (cols + 1) + i] = mesh.AddVertex(new Vector3(x, y, baseThickness + amplitude * l));
+                var p = Math.Min(h - 1, (int)y) * w + Math.Min(w - 1, (int)x);
+                var z = baseThickness + amplitude * luminance[p] + (layer is null ? 0 : raise * layer[p]);
+                front[j * (cols + 1) + i] = mesh.AddVertex(new Vector3(x, y, z));
             }
         }
         for (var j = 0; j < rows; j++)
@@ -77,6 +91,34 @@ internal static class ReliefMesher
         var missing = triangleBudget / 2 * 2 - mesh.TriangleCount;
         mesh.SplitEdges(bottomEdges, missing / 2, (a, b) => (a + b) * 0.5f);
         return mesh;
+    }
+
+    private static void BlurInPlace(float[] values, int w, int h, int radius)
+    {
+        var temp = new float[values.Length];
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var y = 0; y < h; y++)
+            {
+                float sum = 0;
+                for (var k = -radius; k <= radius; k++) sum += values[y * w + Math.Clamp(k, 0, w - 1)];
+                for (var x = 0; x < w; x++)
+                {
+                    temp[y * w + x] = sum / (2 * radius + 1);
+                    sum += values[y * w + Math.Min(w - 1, x + radius + 1)] - values[y * w + Math.Max(0, x - radius)];
+                }
+            }
+            for (var x = 0; x < w; x++)
+            {
+                float sum = 0;
+                for (var k = -radius; k <= radius; k++) sum += temp[Math.Clamp(k, 0, h - 1) * w + x];
+                for (var y = 0; y < h; y++)
+                {
+                    values[y * w + x] = sum / (2 * radius + 1);
+                    sum += temp[Math.Min(h - 1, y + radius + 1) * w + x] - temp[Math.Max(0, y - radius) * w + x];
+                }
+            }
+        }
     }
 
     /// <summary>Brightness blurred twice with a box (close to a Gaussian), stretched to [0, 1].</summary>

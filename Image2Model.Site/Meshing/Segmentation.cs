@@ -11,6 +11,9 @@ internal sealed record SegmentationResult(Silhouette? Subject, string Reason)
 
     /// <summary>A subject was found but judged unfit to stand free; its mask, for a layered relief.</summary>
     public byte[]? Rejected { get; init; }
+
+    /// <summary>The rejected mask is a real subject that cannot stand free: worth a layered relief.</summary>
+    public bool Layered { get; init; }
 }
 
 /// <summary>
@@ -45,7 +48,9 @@ internal static class Segmentation
                 : new SegmentationResult(new Silhouette(w, h, small), "cut-out");
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var initial = FromBackgroundModel(image);
+        StageTimes.Lap("border model", clock);
         var seeded = initial is not null;
         if (initial is not null)
         {
@@ -56,6 +61,7 @@ internal static class Segmentation
         // What the border model missed (an object face as dull as the backdrop's noise) may still be
         // rare among the frame's colours; with no plain border at all, that is the only guess.
         var salient = Salient(image, fallBackToRectangle: initial is null);
+        StageTimes.Lap("salient", clock);
         if (initial is null) initial = salient;
         else
         {
@@ -63,6 +69,7 @@ internal static class Segmentation
         }
         var cut = GrabCut.Run(image, initial, GrabCutRounds, borderPrior: seeded ? 0.5 : 1.5);
         var mask = cut.Mask;
+        StageTimes.Lap("grabcut", clock);
         ReopenHoles(mask, cut.Preference, w, h);
         MaskOps.Open(mask, w, h);
         MaskOps.FillHolesSmallerThan(mask, w, h, Math.Max(24, n / 2000));
@@ -72,10 +79,11 @@ internal static class Segmentation
         // single subject. With a border model, the first guess is rougher (stray tiles) and the
         // cut's own rounds decide.
         var rivals = seeded ? cut.Rivals : Math.Max(cut.Rivals, cut.InitialRivals);
+        StageTimes.Lap("post", clock);
         var judged = CutoutJudge.Judge(mask, image, checkEdges: true, rivals: rivals, frameClaim: cut.FrameClaim);
         return judged.Accepted
             ? new SegmentationResult(new Silhouette(w, h, mask), judged.Reason)
-            : new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null };
+            : new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null, Layered = judged.SubjectFound };
     }
 
     /// <summary>
@@ -101,17 +109,24 @@ internal static class Segmentation
             }
         }
         var model = ColourMixture.Fit(rgb, [.. border], border.Count, 8);
+        // Only a first guess: the cost is worked out on every other row and column and shared by the 2x2 block.
         var costs = new float[w * h];
-        var inside = new List<float>();
-        for (var y = my; y < h - my; y += 1)
+        Parallel.For(0, (h - 2 * my + 1) / 2, row =>
         {
-            for (var x = mx; x < w - mx; x++)
+            var y = my + 2 * row;
+            for (var x = mx; x < w - mx; x += 2)
             {
                 var i = y * w + x;
-                costs[i] = (float)model.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
-                if (((x ^ y) & 3) == 0) inside.Add(costs[i]);
+                var cost = (float)model.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
+                costs[i] = cost;
+                if (x + 1 < w - mx) costs[i + 1] = cost;
+                if (y + 1 < h - my)
+                {
+                    costs[i + w] = cost;
+                    if (x + 1 < w - mx) costs[i + w + 1] = cost;
+                }
             }
-        }
+        });
         var borderCosts = border.Select(i => (float)model.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2])).Order().ToArray();
         // Rarer than 95 % of the border's own pixels.
         var threshold = borderCosts[(int)(0.95 * (borderCosts.Length - 1))];
@@ -291,5 +306,24 @@ internal static class Segmentation
             border.Add(y * w + w - 1);
         }
         return [.. border];
+    }
+}
+
+/// <summary>
+/// Time per segmentation step, collected only when a benchmark turns it on (the bench's "prof"
+/// command), to show what the graph cut costs.
+/// </summary>
+internal static class StageTimes
+{
+    public static bool Enabled { get; set; }
+
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<double>> Times = new();
+
+    public static void Lap(string name, System.Diagnostics.Stopwatch clock)
+    {
+        if (!Enabled) return;
+        var list = Times.GetOrAdd(name, _ => []);
+        lock (list) list.Add(clock.Elapsed.TotalMilliseconds);
+        clock.Restart();
     }
 }

@@ -5,6 +5,16 @@ namespace Image2Model.Site.Meshing;
 /// pixel coordinates where pixel (i, j) covers [i, i+1) x [j, j+1):
 /// a signed distance to the outline (positive inside) and the inflated height.
 /// </summary>
+/// <summary>How the silhouette is given depth.</summary>
+internal enum Profile
+{
+    /// <summary>A rounded solid whose thickness follows its overall size, capped: flat-ish front, rounded rim.</summary>
+    Inflated,
+
+    /// <summary>A coin or badge: thin, flat on both faces, with a rounded edge (flat graphics, logos).</summary>
+    Badge,
+}
+
 internal sealed class ShapeField
 {
     private readonly Lazy<float[]> _bulge;
@@ -39,6 +49,9 @@ internal sealed class ShapeField
     public float[] Bulge => _bulge.Value;
 
     public int Area { get; }
+
+    /// <summary>The most half-thickness the profile allows (working pixels).</summary>
+    public float Cap { get; private init; } = float.MaxValue;
     public int BoxWidth { get; }
     public int BoxHeight { get; }
 
@@ -62,10 +75,12 @@ internal sealed class ShapeField
     }
 
     /// <param name="closeGapsNarrowerThan">
-    /// Gaps and notches narrower than this (pixels) are closed first: a mesh whose grid is coarser
-    /// than a gap would otherwise bridge it here and there and leave a saw-toothed rim.
+    /// The mesh's grid spacing (pixels). Gaps, holes and notches narrower than one and a half
+    /// spacings are widened to at least that: a grid coarser than a gap would bridge it here and
+    /// there, fusing two pieces or sealing a hole, so the face limit would change the topology.
+    /// The silhouette's pieces and holes are decided at image resolution; the grid only follows.
     /// </param>
-    public static ShapeField Inflate(Silhouette silhouette, double closeGapsNarrowerThan = 0)
+    public static ShapeField Inflate(Silhouette silhouette, double closeGapsNarrowerThan = 0, Profile profile = Profile.Inflated)
     {
         int sw = silhouette.Width, sh = silhouette.Height;
         var mask = silhouette.Mask;
@@ -82,7 +97,7 @@ internal sealed class ShapeField
                 if (y > maxY) maxY = y;
             }
         }
-        var radius = closeGapsNarrowerThan / 2;
+        var radius = 0.75 * closeGapsNarrowerThan;
         var margin = 3 + (int)Math.Ceiling(radius);
         int x0 = minX - margin, y0 = minY - margin;
         int w = maxX - minX + 1 + 2 * margin, h = maxY - minY + 1 + 2 * margin;
@@ -98,7 +113,7 @@ internal sealed class ShapeField
                 local[y * w + x] = mask[sy * sw + sx];
             }
         }
-        if (radius >= 1) Close(local, w, h, (float)(radius * radius));
+        if (radius >= 1) WidenGaps(local, w, h, (float)(radius * radius));
 
         float[] toOutside = [], toInside = [];
         Parallel.Invoke(
@@ -125,25 +140,69 @@ internal sealed class ShapeField
             }
         });
         // Union of inscribed balls: height² = max_q (r(q)² - |p - q|²) = -min_q (|p - q|² - r(q)²).
+        var capped = profile == Profile.Badge ? 0.05f * MathF.Sqrt(area) : 0.2f * MathF.Sqrt(area);
         return new ShapeField(x0, y0, w, h, signed, () =>
         {
             DistanceTransform.Transform2D(balls, w, h);
+            // Thickness follows the object's size (the square root of its area), not its width:
+            // a disc would otherwise be as deep as it is wide, a guitar as deep as its body.
+            var size = MathF.Sqrt(area);
+            var cap = profile == Profile.Badge ? 0.05f * size : 0.2f * size;
             Parallel.For(0, h, y =>
             {
-                for (int i = y * w, end = i + w; i < end; i++) balls[i] = local[i] != 0 ? MathF.Sqrt(MathF.Max(0f, -balls[i])) : 0f;
+                for (int i = y * w, end = i + w; i < end; i++)
+                {
+                    if (local[i] == 0)
+                    {
+                        balls[i] = 0f;
+                        continue;
+                    }
+                    if (profile == Profile.Badge)
+                    {
+                        // Quarter-ellipse edge one cap wide, then flat.
+                        var t = MathF.Min(1f, MathF.Max(0f, signed[i]) / cap);
+                        balls[i] = cap * MathF.Sqrt(1 - (1 - t) * (1 - t));
+                        continue;
+                    }
+                    // Union of inscribed balls (round where the shape is narrow), softly capped:
+                    // b / (1 + (b / cap)^4)^(1/4) is b where b << cap and levels off at the cap.
+                    var b = MathF.Sqrt(MathF.Max(0f, -balls[i]));
+                    var r = b / cap;
+                    balls[i] = b / MathF.Sqrt(MathF.Sqrt(1 + r * r * r * r));
+                }
             });
             return balls;
-        }, area, minX, minY, maxX - minX + 1, maxY - minY + 1);
+        }, area, minX, minY, maxX - minX + 1, maxY - minY + 1) { Cap = capped };
     }
 
-    /// <summary>Morphological closing with a disc of radius² <paramref name="r2"/>, exact through distance transforms.</summary>
-    private static void Close(byte[] mask, int w, int h, float r2)
+    /// <summary>
+    /// Finds the background a closing with a disc of radius² <paramref name="r2"/> would fill (narrow
+    /// gaps, small holes, tight notches) and removes the object within that radius of it, so each
+    /// such gap becomes at least two radii wide. Exact through distance transforms.
+    /// </summary>
+    private static void WidenGaps(byte[] mask, int w, int h, float r2)
     {
         var toInside = DistanceTransform.SquaredDistanceTo(mask, w, h, 1);
         var dilated = new byte[mask.Length];
         for (var i = 0; i < mask.Length; i++) dilated[i] = toInside[i] <= r2 ? (byte)1 : (byte)0;
         var toOutside = DistanceTransform.SquaredDistanceTo(dilated, w, h, 0);
-        for (var i = 0; i < mask.Length; i++) mask[i] = toOutside[i] > r2 ? (byte)1 : (byte)0;
+        var gap = new byte[mask.Length];
+        var any = false;
+        for (var i = 0; i < mask.Length; i++)
+        {
+            // Filled by the closing but not object: a gap narrower than the grid can resolve.
+            if (mask[i] == 0 && toOutside[i] > r2)
+            {
+                gap[i] = 1;
+                any = true;
+            }
+        }
+        if (!any) return;
+        var toGap = DistanceTransform.SquaredDistanceTo(gap, w, h, 1);
+        for (var i = 0; i < mask.Length; i++)
+        {
+            if (toGap[i] <= r2) mask[i] = 0;
+        }
     }
 
     public float SampleSignedDistance(double x, double y) => Sample(SignedDistance, x, y, -3f);

@@ -21,6 +21,15 @@ internal static class TextureBaker
     /// </summary>
     private const float InsideMargin = 2f;
 
+    /// <summary>
+    /// Dark texels are kept closer to the outline: a thin dark outline drawn around the object
+    /// (the apple's black line) lies entirely within <see cref="InsideMargin"/>, and bleeding would
+    /// erase it. Only the outermost, truly mixed texels are replaced.
+    /// </summary>
+    private const float DarkInsideMargin = 0.6f;
+
+    private const int DarkLevel = 80;
+
     /// <param name="photo">The decoded image (possibly larger than the working image).</param>
     /// <param name="factor">Photo pixels per working pixel along each axis.</param>
     /// <param name="field">The shape; null for a relief, which uses the whole picture.</param>
@@ -96,7 +105,10 @@ internal static class TextureBaker
                 {
                     var (ix, tx) = columns[x];
                     if (ix < 0 || alpha[x * 4 + 3] <= 200) continue;
-                    row[x] = field.SignedDistanceAt(ix, iy, tx, ty) > InsideMargin ? (byte)1 : (byte)0;
+                    var d = field.SignedDistanceAt(ix, iy, tx, ty);
+                    // Dark in every channel: a mix of two bright colours (red object, green backdrop) is not.
+                    var dark = Math.Max(alpha[x * 4], Math.Max(alpha[x * 4 + 1], alpha[x * 4 + 2])) < DarkLevel;
+                    row[x] = d > InsideMargin || (dark && d > DarkInsideMargin) ? (byte)1 : (byte)0;
                 }
             });
             PushPull.Fill(pixels, valid, tw, th);

@@ -102,6 +102,49 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Face_limit_changes_the_triangles_but_never_the_pieces_or_holes_of_the_logo()
+    {
+        var shapes = new[] { 2_000, 10_000, 40_000 }.Select(limit =>
+        {
+            var mesh = MeshFacts.Read(LocalEngine.Convert(Infrastructure.Fixtures.Read("logo.png"), new EngineOptions(FaceLimit: limit)).Glb);
+            mesh.AssertWatertightSolid();
+            // Per closed piece, V - E + F = 2 - 2 x holes.
+            return (Limit: limit, Pieces: mesh.Pieces(), Holes: (2 * mesh.Pieces() - mesh.EulerCharacteristic()) / 2);
+        }).ToList();
+
+        Assert.All(shapes, s => Assert.Equal((2, 0), (s.Pieces, s.Holes)));
+    }
+
+    [Fact]
+    public void Flat_sign_becomes_a_thin_badge_and_a_shaded_ball_a_solid_thinner_than_wide()
+    {
+        var sign = TestImages.Draw(400, 400, SKColors.White, c =>
+        {
+            using var red = new SKPaint { Color = new SKColor(200, 30, 30), IsAntialias = true };
+            c.DrawCircle(200, 200, 150, red);
+            using var white = new SKPaint { Color = SKColors.White, IsAntialias = true };
+            c.DrawRect(110, 180, 180, 40, white);
+        });
+        var ball = TestImages.Draw(400, 400, SKColors.White, c =>
+        {
+            using var paint = new SKPaint { IsAntialias = true };
+            paint.Shader = SKShader.CreateRadialGradient(new SKPoint(160, 150), 220, [new SKColor(250, 120, 120), new SKColor(120, 20, 20)], SKShaderTileMode.Clamp);
+            c.DrawCircle(200, 200, 150, paint);
+        });
+
+        var badge = LocalEngine.Convert(sign, new EngineOptions(4_000));
+        var solid = LocalEngine.Convert(ball, new EngineOptions(4_000));
+
+        Assert.Equal("badge", badge.Profile);
+        Assert.Equal("inflated", solid.Profile);
+        var badgeSize = MeshFacts.Read(badge.Glb).Size();
+        var solidSize = MeshFacts.Read(solid.Glb).Size();
+        Assert.InRange(badgeSize.Z / badgeSize.X, 0.02, 0.2);
+        // Thickness follows the size, capped: no longer as deep as wide, but still a solid.
+        Assert.InRange(solidSize.Z / solidSize.X, 0.25, 0.6);
+    }
+
+    [Fact]
     public void Ring_keeps_its_hole_like_a_mug_handle()
     {
         var result = LocalEngine.Convert(TestImages.Ring(), new EngineOptions(FaceLimit: 8_000));
@@ -182,6 +225,28 @@ public sealed class LocalEngineTests
 
         Assert.Equal("cut-out", result.Mode);
         MeshFacts.Read(result.Glb).AssertWatertightSolid();
+    }
+
+    [Fact]
+    public void Dark_subject_running_off_the_frame_is_raised_over_a_plate_in_a_layered_relief()
+    {
+        // A dark bust cut off by the bottom and both sides of the frame: found, but not free-standing.
+        var photo = TestImages.Draw(400, 300, new SKColor(235, 235, 230), c =>
+        {
+            using var paint = new SKPaint { Color = new SKColor(25, 30, 60), IsAntialias = true };
+            c.DrawOval(200, 320, 225, 190, paint);
+        }, SKEncodedImageFormat.Jpeg);
+
+        var result = LocalEngine.Convert(photo, new EngineOptions(FaceLimit: 4_000));
+
+        Assert.True(result.Mode == "relief", $"{result.Mode}: {result.Reason}");
+        Assert.Contains("runs off the edges", result.Reason);
+        var mesh = MeshFacts.Read(result.Glb);
+        mesh.AssertWatertightSolid();
+        // The dark subject (bottom of the picture) stands higher than the bright backdrop (top), not lower.
+        var subject = mesh.Positions.Where(p => p.Y < mesh.Min().Y + 0.2f * mesh.Size().Y).Max(p => p.Z);
+        var backdrop = mesh.Positions.Where(p => p.Y > mesh.Max().Y - 0.2f * mesh.Size().Y).Max(p => p.Z);
+        Assert.True(subject > backdrop + 0.02f, $"subject front {subject:F3}, backdrop front {backdrop:F3}");
     }
 
     [Fact]

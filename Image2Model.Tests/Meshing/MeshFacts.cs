@@ -86,6 +86,26 @@ internal sealed class MeshFacts
 
     public Vector3 Size() => Max() - Min();
 
+    /// <summary>Separate connected pieces (vertices at the same position count as one).</summary>
+    public int Pieces()
+    {
+        var weld = new Dictionary<Vector3, int>();
+        var id = new int[Positions.Length];
+        for (var i = 0; i < Positions.Length; i++)
+        {
+            if (!weld.TryGetValue(Positions[i], out id[i])) weld[Positions[i]] = id[i] = weld.Count;
+        }
+        var parent = Enumerable.Range(0, weld.Count).ToArray();
+        int Find(int x) { while (parent[x] != x) x = parent[x] = parent[parent[x]]; return x; }
+        for (var t = 0; t < Indices.Length; t += 3)
+        {
+            var a = Find(id[Indices[t]]);
+            parent[Find(id[Indices[t + 1]])] = a;
+            parent[Find(id[Indices[t + 2]])] = a;
+        }
+        return Enumerable.Range(0, weld.Count).Select(Find).Distinct().Count();
+    }
+
     /// <summary>V - E + F; 2 for a sphere-like solid, 0 for a ring.</summary>
     public int EulerCharacteristic()
     {

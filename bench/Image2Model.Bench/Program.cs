@@ -38,6 +38,33 @@ public static class Program
             CompositedSet.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 96, args.Contains("--save") ? "composited" : null);
             return 0;
         }
+        // "prof": the segmentation's steps on the 2 MP photo (what the graph cut costs), 15 runs.
+        if (args is ["prof", ..])
+        {
+            var jpeg = Photos.Jpeg(Photos.TwoMegapixels);
+            LocalEngine.Convert(jpeg, new EngineOptions(FaceLimit: 10_000));
+            StageTimes.Enabled = true;
+            for (var run = 0; run < 15; run++) LocalEngine.Convert(jpeg, new EngineOptions(FaceLimit: 10_000));
+            foreach (var (name, list) in StageTimes.Times) Console.WriteLine($"{name,-16} median {list.Order().ElementAt(list.Count / 2),7:F1} ms  min {list.Min(),7:F1} ms  max {list.Max(),7:F1}  sum/run {list.Sum() / 15,7:F1}  x{list.Count / 15.0:F1}");
+            return 0;
+        }
+        // "montage OUT.jpg A.png B.png ...": renders side by side in one small JPEG (for bench/README.md).
+        if (args is ["montage", var target, ..])
+        {
+            var tiles = args.Skip(2).Select(f => SKBitmap.Decode(f)).ToList();
+            using var surface = SKSurface.Create(new SKImageInfo(tiles.Sum(t => t.Width), tiles.Max(t => t.Height)));
+            surface.Canvas.Clear(SKColors.White);
+            var x = 0;
+            foreach (var tile in tiles)
+            {
+                using (var image = SKImage.FromBitmap(tile)) surface.Canvas.DrawImage(image, x, 0, SKSamplingOptions.Default);
+                x += tile.Width;
+                tile.Dispose();
+            }
+            using var snapshot = surface.Snapshot();
+            File.WriteAllBytes(target, snapshot.Encode(SKEncodedImageFormat.Jpeg, 78).ToArray());
+            return 0;
+        }
         // "fixtures": how each fixture comes out (mode, triangles, median time of 10 runs).
         if (args is ["fixtures", ..])
         {
@@ -57,7 +84,7 @@ public static class Program
                             times.Add(watch.Elapsed.TotalMilliseconds);
                         }
                         times.Sort();
-                        Console.WriteLine($"{Path.GetFileName(file),-16} faces {(faces?.ToString() ?? "auto"),-6} {result!.Mode,-8} {result.Triangles,7} triangles {times[5],7:F1} ms {result.Glb.Length / 1024,6} KiB");
+                        Console.WriteLine($"{Path.GetFileName(file),-16} faces {(faces?.ToString() ?? "auto"),-6} {result!.Mode,-8} {(result.Profile ?? ""),-8} {result.Triangles,7} triangles {times[5],7:F1} ms {result.Glb.Length / 1024,6} KiB");
                     }
                     catch (ImageDecodeException e)
                     {
@@ -219,6 +246,7 @@ internal static class CompositedSet
             Console.WriteLine($"{iou:F3} {ms,6:F0} ms  {photo.Name}  ({found.Reason})");
             if (saveTo is not null)
             {
+                File.WriteAllBytes(Path.Combine(saveTo, photo.Name + ".jpg"), photo.Photo);
                 using (var decoded = SKBitmap.Decode(photo.Photo)) File.WriteAllBytes(Path.Combine(saveTo, photo.Name + ".png"), decoded.Encode(SKEncodedImageFormat.Png, 100).ToArray());
                 SaveMask(Path.Combine(saveTo, photo.Name + "-mask.png"), found.Subject?.Mask ?? found.Rejected ?? new byte[image.Width * image.Height], image.Width, image.Height);
             }
