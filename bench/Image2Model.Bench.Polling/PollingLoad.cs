@@ -29,10 +29,11 @@ internal static class PollingLoad
             var photo = await File.ReadAllBytesAsync(Path.Combine(repository, "Image2Model.Tests", "Fixtures", "apple.png"));
 
             // Each account uploads one batch; its watchers share the account's cookie (as tabs do).
-            var users = new List<(HttpClient Client, string Cookie, string Batch)>();
+            var users = new List<Watched>();
             for (var i = 0; i < accounts; i++)
             {
-                users.Add(await SignUpAndUploadAsync(root, $"watcher-{i}@example.com", photo));
+                var (client, cookie, batch) = await SignUpAndUploadAsync(root, $"watcher-{i}@example.com", photo);
+                users.Add(new Watched(client, cookie, batch));
             }
 
             using var load = new HttpClient(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) }) { BaseAddress = root };
@@ -42,6 +43,7 @@ internal static class PollingLoad
                 var request = new HttpRequestMessage(HttpMethod.Get, user.Batch);
                 request.Headers.Add("HX-Request", "true");
                 request.Headers.Add("Cookie", user.Cookie);
+                request.Options.Set(WatchedKey, user);
                 return request;
             }
 
@@ -194,8 +196,28 @@ internal static class PollingLoad
     private static async Task<string> TokenAsync(HttpClient client, string url) =>
         Regex.Match(await client.GetStringAsync(url), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
 
+    private static readonly HttpRequestOptionsKey<Watched> WatchedKey = new("watched");
+
+    /// <summary>One account's batch and its current auth cookie (renewed like a browser renews it).</summary>
+    private sealed class Watched(HttpClient client, string cookie, string batch)
+    {
+        public HttpClient Client { get; } = client;
+
+        public string Batch { get; } = batch;
+
+        public volatile string Cookie = cookie;
+    }
+
     private static void EnsureOk(HttpResponseMessage response)
     {
+        // A browser keeps the cookie the site renews (after its periodic account check); so do the watchers.
+        if (response.RequestMessage?.Options.TryGetValue(WatchedKey, out var user) == true
+            && response.Headers.TryGetValues("Set-Cookie", out var cookies)
+            && cookies.FirstOrDefault(c => c.StartsWith("image2model=")) is { } renewed)
+        {
+            user.Cookie = renewed.Split(';')[0];
+        }
+
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw new InvalidOperationException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}");
