@@ -60,17 +60,21 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
 
     private async Task<Conversion?> ClaimOldestOfIdleOwnersAsync(Claim claim, CancellationToken cancellationToken)
     {
+        // An expired lease first; else the oldest row, among the Window oldest, of a user with
+        // nothing running. The bound (the Window-th oldest row's time) keeps the scan short even
+        // when a busy user's thousands of rows come first. Subqueries in COALESCE run only when needed.
         var candidates = $"""
-            SELECT c."Id" FROM "Conversions" AS c
-            WHERE c."Id" IN (
-                SELECT * FROM (SELECT e."Id" FROM "Conversions" AS e WHERE e."State" = 'Running' AND e."LeaseExpiresAt" < {claim.P(claim.Now)} ORDER BY e."LeaseExpiresAt" LIMIT {Window}) AS expired
-                UNION ALL
-                SELECT * FROM (SELECT p."Id" FROM "Conversions" AS p WHERE p."State" = 'Pending' ORDER BY p."CreatedAt" LIMIT {Window}) AS oldest)
-              AND {claim.Claimable("c")}
-              AND (c."State" = 'Running' OR c."OwnerId" NOT IN (
-                    SELECT r."OwnerId" FROM "Conversions" AS r WHERE r."State" = 'Running' AND r."LeaseExpiresAt" >= {claim.P(claim.Now)}))
-            ORDER BY c."State" DESC, c."CreatedAt"
-            LIMIT 1{claim.SkipLocked("c")}
+            coalesce(
+              (SELECT e."Id" FROM "Conversions" AS e
+               WHERE e."State" = 'Running' AND e."LeaseExpiresAt" < {claim.P(claim.Now)} AND {claim.Claimable("e")}
+               ORDER BY e."LeaseExpiresAt" LIMIT 1{claim.SkipLocked("e")}),
+              (SELECT c."Id" FROM "Conversions" AS c
+               WHERE c."State" = 'Pending' AND {claim.Claimable("c")}
+                 AND c."CreatedAt" <= coalesce(
+                       (SELECT w."CreatedAt" FROM "Conversions" AS w WHERE w."State" = 'Pending' ORDER BY w."CreatedAt" LIMIT 1 OFFSET {Window - 1}),
+                       {claim.P(DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc))})
+                 AND c."OwnerId" NOT IN (SELECT r."OwnerId" FROM "Conversions" AS r WHERE r."State" = 'Running' AND r."LeaseExpiresAt" >= {claim.P(claim.Now)})
+               ORDER BY c."CreatedAt" LIMIT 1{claim.SkipLocked("c")}))
             """;
         return await TakeAsync(claim, candidates, cancellationToken);
     }
@@ -105,10 +109,10 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
         {
             var ownerClaim = claim.Fresh();
             var oldest = $"""
-                SELECT c."Id" FROM "Conversions" AS c
+                (SELECT c."Id" FROM "Conversions" AS c
                 WHERE c."State" = 'Pending' AND c."OwnerId" = {ownerClaim.P(owner)} AND {ownerClaim.Claimable("c")}
                 ORDER BY c."CreatedAt"
-                LIMIT 1{ownerClaim.SkipLocked("c")}
+                LIMIT 1{ownerClaim.SkipLocked("c")})
                 """;
             if (await TakeAsync(ownerClaim, oldest, cancellationToken) is { } conversion)
             {
@@ -128,7 +132,7 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
         var sql = $"""
             UPDATE "Conversions" SET "State" = 'Running', "LeaseOwner" = {claim.P(claim.Node)}, "LeaseExpiresAt" = {claim.P(claim.Until)},
                 "StartedAt" = coalesce("StartedAt", {claim.P(claim.Now)})
-            WHERE "Id" = ({candidate})
+            WHERE "Id" = {candidate}
               AND ("State" = 'Pending' OR ("State" = 'Running' AND "LeaseExpiresAt" < {claim.P(claim.Now)}))
             RETURNING *
             """;

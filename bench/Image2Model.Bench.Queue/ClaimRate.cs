@@ -89,6 +89,8 @@ internal static class ClaimRate
 
     private static async Task MeasurePairAsync(string database, Func<AppDbContext> newDb, int depth, int users, int dispatchers, double seconds)
     {
+        // Warm-up (JIT, connection pool, plan caches), not counted.
+        await MeasureAsync(newDb, depth, dispatchers, 0.3, legacy: false);
         var old = await MeasureAsync(newDb, depth, dispatchers, seconds, legacy: true);
         var now = await MeasureAsync(newDb, depth, dispatchers, seconds, legacy: false);
         Console.WriteLine($"| {database} | {depth:N0} | {users:N0} | {dispatchers} | {old.Rate:N1} | {now.Rate:N0} | {now.Rate / old.Rate:N0}x | {old.Empty} / {now.Empty} |");
