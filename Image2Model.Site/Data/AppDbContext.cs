@@ -1,5 +1,6 @@
 using Image2Model.Site.Api;
 using Image2Model.Site.Conversions;
+using Image2Model.Site.Sharing;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +22,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<SiteSetting> SiteSettings => Set<SiteSetting>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<ShareLink> ShareLinks => Set<ShareLink>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -61,6 +64,13 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
             t.Property(x => x.Name).HasMaxLength(100);
             t.Property(x => x.Hash).HasMaxLength(64);
             t.Property(x => x.Prefix).HasMaxLength(16);
+        });
+
+        builder.Entity<ShareLink>(l =>
+        {
+            l.HasIndex(x => new { x.ConversionId, x.CreatedAt });
+            l.HasOne<Conversion>().WithMany().HasForeignKey(x => x.ConversionId).OnDelete(DeleteBehavior.Cascade);
+            l.Property(x => x.OwnerId).HasMaxLength(450);
         });
     }
 }
