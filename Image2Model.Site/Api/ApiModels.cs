@@ -3,95 +3,96 @@ using System.Text.Json.Serialization;
 namespace Image2Model.Site.Api;
 
 // The JSON contract of the earlier image2model API, which existing clients were written against.
-// Names are spelled out per property so the contract reads here exactly as clients see it.
+// Names come from the API's snake_case naming policy (ApiResults.Json): TaskId is "task_id".
+// That contract spells a file's name "filename", hence the one property called Filename.
 
 public sealed record UploadResponse(
-    [property: JsonPropertyName("task_id")] Guid TaskId,
-    [property: JsonPropertyName("job_id")] Guid JobId,
-    [property: JsonPropertyName("batch_id")] Guid BatchId,
-    [property: JsonPropertyName("total_files")] int TotalFiles,
-    [property: JsonPropertyName("face_limit")] int? FaceLimit,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("uploaded_files")] IReadOnlyList<UploadedFile> UploadedFiles,
-    [property: JsonPropertyName("rejected_files")] IReadOnlyList<RejectedFileResponse> RejectedFiles);
+    Guid TaskId,
+    Guid JobId,
+    Guid BatchId,
+    int TotalFiles,
+    int? FaceLimit,
+    string Status,
+    string Message,
+    IReadOnlyList<UploadedFile> UploadedFiles,
+    IReadOnlyList<RejectedFileResponse> RejectedFiles);
 
 public sealed record UploadedFile(
-    [property: JsonPropertyName("file_id")] Guid FileId,
-    [property: JsonPropertyName("filename")] string FileName,
-    [property: JsonPropertyName("size")] long Size);
+    Guid FileId,
+    string Filename,
+    long Size);
 
 public sealed record RejectedFileResponse(
-    [property: JsonPropertyName("filename")] string FileName,
-    [property: JsonPropertyName("reason")] string Reason);
+    string Filename,
+    string Reason);
 
 public sealed record TaskStatusResponse(
-    [property: JsonPropertyName("task_id")] Guid TaskId,
-    [property: JsonPropertyName("job_id")] Guid JobId,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("progress")] int Progress,
-    [property: JsonPropertyName("current")] int Current,
-    [property: JsonPropertyName("total")] int Total,
-    [property: JsonPropertyName("message")] string Message);
+    Guid TaskId,
+    Guid JobId,
+    string Status,
+    int Progress,
+    int Current,
+    int Total,
+    string Message);
 
 public sealed record JobProgressResponse(
-    [property: JsonPropertyName("job_id")] Guid JobId,
-    [property: JsonPropertyName("files")] IReadOnlyList<FileProgressResponse> Files);
+    Guid JobId,
+    IReadOnlyList<FileProgressResponse> Files);
 
 public sealed record FileProgressResponse(
-    [property: JsonPropertyName("file_id")] Guid FileId,
-    [property: JsonPropertyName("filename")] string FileName,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("progress")] int Progress,
-    [property: JsonPropertyName("message")] string Message);
+    Guid FileId,
+    string Filename,
+    string Status,
+    int Progress,
+    string Message);
 
 public sealed record DownloadListResponse(
-    [property: JsonPropertyName("job_id")] Guid JobId,
-    [property: JsonPropertyName("total_files")] int TotalFiles,
-    [property: JsonPropertyName("files")] IReadOnlyList<DownloadableFile> Files,
-    [property: JsonPropertyName("download_urls")] IReadOnlyList<string> DownloadUrls);
+    Guid JobId,
+    int TotalFiles,
+    IReadOnlyList<DownloadableFile> Files,
+    IReadOnlyList<string> DownloadUrls);
 
 public sealed record DownloadableFile(
-    [property: JsonPropertyName("file_id")] Guid FileId,
-    [property: JsonPropertyName("filename")] string FileName,
-    [property: JsonPropertyName("size")] long Size,
-    [property: JsonPropertyName("mime_type")] string MimeType,
-    [property: JsonPropertyName("created_time")] DateTimeOffset CreatedTime,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("rendered_image")] RenderedImage? RenderedImage);
+    Guid FileId,
+    string Filename,
+    long Size,
+    string MimeType,
+    DateTimeOffset CreatedTime,
+    string Status,
+    RenderedImage? RenderedImage);
 
-public sealed record RenderedImage([property: JsonPropertyName("url")] string Url);
+public sealed record RenderedImage(string Url);
 
 // Server-Sent Events: the event name goes in "event:", one of these records in "data:".
 
 public sealed record TaskProgressEvent(
-    [property: JsonPropertyName("task_id")] Guid TaskId,
-    [property: JsonPropertyName("job_id")] Guid JobId,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("progress")] int Progress,
-    [property: JsonPropertyName("current")] int Current,
-    [property: JsonPropertyName("total")] int Total,
-    [property: JsonPropertyName("total_files")] int TotalFiles,
-    [property: JsonPropertyName("message")] string Message);
+    Guid TaskId,
+    Guid JobId,
+    string Status,
+    int Progress,
+    int Current,
+    int Total,
+    int TotalFiles,
+    string Message);
 
 public sealed record FileUpdateEvent(
-    [property: JsonPropertyName("file_id")] Guid FileId,
-    [property: JsonPropertyName("filename")] string FileName,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("progress")] int Progress,
-    [property: JsonPropertyName("error"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
+    Guid FileId,
+    string Filename,
+    string Status,
+    int Progress,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
 
 public sealed record TaskCompletedEvent(
-    [property: JsonPropertyName("job_id")] Guid JobId,
-    [property: JsonPropertyName("result")] JobResult Result);
+    Guid JobId,
+    JobResult Result);
 
 public sealed record JobResult(
-    [property: JsonPropertyName("job_id")] Guid JobId,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("total_files")] int TotalFiles,
-    [property: JsonPropertyName("successful_files")] int SuccessfulFiles,
-    [property: JsonPropertyName("failed_files")] int FailedFiles);
+    Guid JobId,
+    string Status,
+    int TotalFiles,
+    int SuccessfulFiles,
+    int FailedFiles);
 
 public sealed record TaskFailedEvent(
-    [property: JsonPropertyName("job_id")] Guid JobId,
-    [property: JsonPropertyName("error")] string Error);
+    Guid JobId,
+    string Error);

@@ -31,6 +31,7 @@ public static class ApiRegistration
             .WithExposedHeaders("Content-Disposition", "Retry-After", "ETag")
             .SetPreflightMaxAge(TimeSpan.FromHours(1))));
 
+        services.ConfigureHttpJsonOptions(o => ApiResults.Configure(o.SerializerOptions));
         services.AddApiDocument();
         return builder;
     }

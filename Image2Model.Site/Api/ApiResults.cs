@@ -3,15 +3,23 @@ using System.Text.Json;
 namespace Image2Model.Site.Api;
 
 /// <summary>The error body every API failure has: <c>{"detail": "..."}</c>.</summary>
-public sealed record ApiError([property: System.Text.Json.Serialization.JsonPropertyName("detail")] string Detail);
+public sealed record ApiError(string Detail);
 
 public static class ApiResults
 {
-    /// <summary>Compact and without HTML escaping: SSE needs one line per event and scripts read URLs with grep.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>
+    /// snake_case names, as the earlier API's clients expect; compact and without HTML escaping:
+    /// SSE needs one line per event and scripts read URLs with grep.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    /// <summary>Also applied to the site's minimal-API JSON options, so the OpenAPI document shows the same names.</summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        return options;
+    }
 
     public static IResult Error(int status, string detail) => Results.Json(new ApiError(detail), Json, statusCode: status);
 

@@ -56,7 +56,7 @@ public static class UploadEndpoints
         if (outcome.Batch is not { } batch)
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest,
-                string.Join(" ", [outcome.Error ?? "Nothing was uploaded.", .. rejected.Select(r => $"{r.FileName}: {r.Reason}")]));
+                string.Join(" ", [outcome.Error ?? "Nothing was uploaded.", .. rejected.Select(r => $"{r.Filename}: {r.Reason}")]));
         }
 
         var uploaded = batch.Conversions.Select(c => new UploadedFile(c.Id, c.FileName, c.OriginalSize)).ToList();

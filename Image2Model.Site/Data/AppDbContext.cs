@@ -1,5 +1,6 @@
 using Image2Model.Site.Api;
 using Image2Model.Site.Conversions;
+using Image2Model.Site.Sharing;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<Invites.Invite> Invites => Set<Invites.Invite>();
 
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
+
+    public DbSet<ShareLink> ShareLinks => Set<ShareLink>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -75,6 +78,13 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
             t.Property(x => x.Name).HasMaxLength(100);
             t.Property(x => x.Hash).HasMaxLength(64);
             t.Property(x => x.Prefix).HasMaxLength(16);
+        });
+
+        builder.Entity<ShareLink>(l =>
+        {
+            l.HasIndex(x => new { x.ConversionId, x.CreatedAt });
+            l.HasOne<Conversion>().WithMany().HasForeignKey(x => x.ConversionId).OnDelete(DeleteBehavior.Cascade);
+            l.Property(x => x.OwnerId).HasMaxLength(450);
         });
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics;
 using System.Text;
 
 namespace Image2Model.Site.Previews;
@@ -37,10 +38,7 @@ internal static class PngWriter
             {
                 var row = rows.Slice(y * stride, stride);
                 row[..4].CopyTo(line.AsSpan(1));
-                for (var i = 4; i < stride; i++)
-                {
-                    line[i + 1] = (byte)(row[i] - row[i - 4]);
-                }
+                Subtract(row[4..], row[..^4], line.AsSpan(5));
 
                 zlib.Write(line);
             }
@@ -49,6 +47,21 @@ internal static class PngWriter
         WriteChunk(output, "IDAT", compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
         WriteChunk(output, "IEND", []);
         return output.ToArray();
+    }
+
+    /// <summary><paramref name="difference"/>[i] = <paramref name="a"/>[i] − <paramref name="b"/>[i], wrapping, many bytes at a time.</summary>
+    private static void Subtract(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, Span<byte> difference)
+    {
+        var i = 0;
+        for (; i <= a.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+        {
+            (new Vector<byte>(a[i..]) - new Vector<byte>(b[i..])).CopyTo(difference[i..]);
+        }
+
+        for (; i < a.Length; i++)
+        {
+            difference[i] = (byte)(a[i] - b[i]);
+        }
     }
 
     private static void WriteChunk(Stream output, string type, ReadOnlySpan<byte> data)

@@ -245,6 +245,13 @@ public static class PreviewRasterizer
         var rgba = ArrayPool<byte>.Shared.Rent(size * size * 4);
         try
         {
+            if (supersampling == 1)
+            {
+                // One sample: every pixel is either opaque or empty, already straight RGBA.
+                MemoryMarshal.AsBytes(frame.Color.AsSpan(0, size * size)).CopyTo(rgba);
+                return PngWriter.Write(rgba.AsSpan(0, size * size * 4), size, size);
+            }
+
             var samples = (uint)(supersampling * supersampling);
             var o = 0;
             for (var y = 0; y < size; y++)

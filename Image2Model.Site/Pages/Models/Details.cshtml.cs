@@ -3,6 +3,7 @@ using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Image2Model.Site.Downloads;
 using Image2Model.Site.Storage;
+using Image2Model.Site.Sharing;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -10,12 +11,17 @@ using Microsoft.EntityFrameworkCore;
 namespace Image2Model.Site.Pages.Models;
 
 /// <summary>One model: 3D preview, facts, download, delete, regenerate.</summary>
-public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCancellation cancellation, Dispatcher dispatcher, GeneratorCatalog generators, BlobStore blobs) : PageModel
+public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCancellation cancellation, Dispatcher dispatcher, GeneratorCatalog generators, BlobStore blobs, ShareLinks shareLinks) : PageModel
 {
     public Conversion Conversion { get; private set; } = null!;
 
     /// <summary>Why OBJ and STL are not offered (a compressed GLB from a provider), or null when they are.</summary>
     public string? ExportsUnavailable { get; private set; }
+
+    public IReadOnlyList<ShareLink> ShareLinks { get; private set; } = [];
+
+    /// <summary>The absolute address that opens <paramref name="link"/>, to copy and send.</summary>
+    public string ShareUrl(ShareLink link) => $"{Request.Scheme}://{Request.Host}{Request.PathBase}/s/{shareLinks.TokenFor(link)}";
 
     public string GeneratorName => generators.Named(Conversion.Generator)?.DisplayName ?? Conversion.Generator;
 
@@ -33,7 +39,30 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
             ExportsUnavailable = ModelExport.WhyNotOffered(glb);
         }
 
+        ShareLinks = await shareLinks.ForModelAsync(id, cancellationToken);
         return Page();
+    }
+
+    public async Task<IActionResult> OnPostShareAsync(Guid id, string? expires, CancellationToken cancellationToken)
+    {
+        if (await db.Conversions.FindVisibleAsync(id, User, cancellationToken) is not { ModelBlob: not null } conversion)
+        {
+            return NotFound();
+        }
+
+        await shareLinks.CreateAsync(conversion, expires ?? "7d", cancellationToken);
+        return RedirectToPage(null, null, new { id }, "share");
+    }
+
+    public async Task<IActionResult> OnPostRevokeShareAsync(Guid id, Guid linkId, CancellationToken cancellationToken)
+    {
+        if (await db.Conversions.FindVisibleAsync(id, User, cancellationToken) is null)
+        {
+            return NotFound();
+        }
+
+        await shareLinks.RevokeAsync(id, linkId, cancellationToken);
+        return RedirectToPage(null, null, new { id }, "share");
     }
 
     public async Task<IActionResult> OnPostDeleteAsync(Guid id, CancellationToken cancellationToken)

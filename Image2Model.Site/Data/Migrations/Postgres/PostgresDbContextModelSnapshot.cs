@@ -406,6 +406,42 @@ namespace Image2Model.Site.Data.Migrations.Postgres
                     b.ToTable("UserQuotas");
                 });
 
+            modelBuilder.Entity("Image2Model.Site.Sharing.ShareLink", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ConversionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Uses")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversionId", "CreatedAt");
+
+                    b.ToTable("ShareLinks");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
@@ -582,6 +618,15 @@ namespace Image2Model.Site.Data.Migrations.Postgres
                     b.HasOne("Image2Model.Site.Data.AppUser", null)
                         .WithOne()
                         .HasForeignKey("Image2Model.Site.Quotas.UserQuota", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Image2Model.Site.Sharing.ShareLink", b =>
+                {
+                    b.HasOne("Image2Model.Site.Conversions.Conversion", null)
+                        .WithMany()
+                        .HasForeignKey("ConversionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

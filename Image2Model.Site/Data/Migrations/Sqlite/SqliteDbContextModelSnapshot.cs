@@ -399,6 +399,42 @@ namespace Image2Model.Site.Data.Migrations.Sqlite
                     b.ToTable("UserQuotas");
                 });
 
+            modelBuilder.Entity("Image2Model.Site.Sharing.ShareLink", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ConversionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Uses")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConversionId", "CreatedAt");
+
+                    b.ToTable("ShareLinks");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
@@ -569,6 +605,15 @@ namespace Image2Model.Site.Data.Migrations.Sqlite
                     b.HasOne("Image2Model.Site.Data.AppUser", null)
                         .WithOne()
                         .HasForeignKey("Image2Model.Site.Quotas.UserQuota", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Image2Model.Site.Sharing.ShareLink", b =>
+                {
+                    b.HasOne("Image2Model.Site.Conversions.Conversion", null)
+                        .WithMany()
+                        .HasForeignKey("ConversionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
