@@ -31,7 +31,7 @@ public sealed class EndpointMatrixTests : IClassFixture<EndpointMatrixTests.Site
     [
         "GET /", "GET /index", "GET /error", "GET /api-docs", "GET /health/live", "GET /health/ready", "GET /openapi/{documentname}.json",
         "GET /account/login", "GET /account/register", "GET /account/invite", "GET /account/forgot-password", "GET /account/reset-password",
-        "GET /account/confirm-email", "GET /account/resend-confirmation", "GET /account/confirm-email-change",
+        "GET /account/confirm-email", "GET /account/resend-confirmation", "GET /account/confirm-email-change", "GET /account/sso",
         "GET /api/v1/download/{job_id}/{filename}", "GET /api/v1/download/{job_id}/{filename}/rendered_image",
         "GET /api/v1/status/tasks/{task_id}/stream",
     ];
