@@ -74,9 +74,8 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock)
             return null;
         }
 
-        SiteMetrics.Claimed(takeover);
-
         await transaction.CommitAsync(cancellationToken);
+        SiteMetrics.Claimed(takeover);
         return await db.Conversions.AsNoTracking().SingleAsync(c => c.Id == id[0], cancellationToken);
     }
 
