@@ -70,6 +70,24 @@ public sealed class AccountMailTests(Xunit.Abstractions.ITestOutputHelper output
     }
 
     [Fact]
+    public async Task With_a_public_address_configured_mailed_links_ignore_the_host_the_client_sent()
+    {
+        var (factory, smtp) = await SiteWithSmtpAsync();
+        using var _ = factory;
+        factory.Settings["Email:PublicBaseUrl"] = "https://models.example.com";
+        var email = $"poisoned-{Guid.NewGuid():N}@example.com";
+        await UserStories.SignedInUserAsync(factory, email);
+        var client = factory.CreateSiteClient();
+        var page = await client.GetPageAsync("/account/forgot-password");
+
+        await client.SubmitAsync(UserStories.Form(page), new Dictionary<string, string> { ["Input.Email"] = email },
+            configure: request => request.Headers.Host = "attacker.example");
+
+        var link = Smtp4dev.LinkIn(await smtp.WaitForMessageAsync(email, "new password"));
+        Assert.Equal("https://models.example.com/account/reset-password", link.GetLeftPart(UriPartial.Path));
+    }
+
+    [Fact]
     public async Task Asking_for_a_reset_for_an_unknown_address_looks_and_takes_the_same_as_for_a_real_one()
     {
         var (factory, smtp) = await SiteWithSmtpAsync();
