@@ -106,7 +106,7 @@ public sealed class Smtp4dev
         var data = Directory.CreateTempSubdirectory("smtp4dev-").FullName;
         List<string> arguments =
         [
-            "tool", "run", "smtp4dev", $"--urls=http://127.0.0.1:{web}", $"--smtpport={smtp}", $"--imapport={imap}", $"--pop3port={pop3}",
+            Path.Combine(root, "scripts", "smtp4dev-for-tests.sh"), Environment.ProcessId.ToString(), $"--urls=http://127.0.0.1:{web}", $"--smtpport={smtp}", $"--imapport={imap}", $"--pop3port={pop3}",
             "--bindaddress=127.0.0.1", "--db=", "--nousersettings", $"--baseappdatapath={data}", "--hostname=localhost", "--messagestokeep=1000",
         ];
         string? thumbprint = null;
@@ -122,7 +122,7 @@ public sealed class Smtp4dev
                 "--authenticationrequired", "--smtpallowanycredentials-", $"--user={User}={Password}"]);
         }
 
-        var process = Process.Start(new ProcessStartInfo("dotnet", arguments)
+        var process = Process.Start(new ProcessStartInfo("bash", arguments)
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
