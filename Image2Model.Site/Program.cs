@@ -12,6 +12,7 @@ using Image2Model.Site.Invites;
 using Image2Model.Site.Operations;
 using Image2Model.Site.Quotas;
 using Image2Model.Site.Sharing;
+using Image2Model.Site.SingleSignOn;
 using Image2Model.Site.Storage;
 using Image2Model.Site.Uploads;
 using Image2Model.Site.Web;
@@ -37,6 +38,7 @@ builder.AddEmail();
 builder.AddAudit();
 builder.AddQuotas();
 builder.AddInvites();
+builder.AddSingleSignOn();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();

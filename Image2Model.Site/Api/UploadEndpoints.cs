@@ -27,6 +27,7 @@ public static class UploadEndpoints
             .Produces<UploadResponse>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ApiError>(StatusCodes.Status403Forbidden)
             .Produces(StatusCodes.Status429TooManyRequests)
             .WithSummary("Upload photos; each becomes a model");
     }

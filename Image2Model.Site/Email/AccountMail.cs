@@ -17,6 +17,8 @@ public sealed class AccountMail(
     EmailSender sender,
     IHttpContextAccessor http,
     IOptions<EmailOptions> options,
+    IConfiguration configuration,
+    IHostEnvironment environment,
     ILogger<AccountMail> logger)
 {
     /// <summary>
@@ -96,6 +98,12 @@ public sealed class AccountMail(
         if (string.IsNullOrWhiteSpace(baseUrl))
         {
             var request = http.HttpContext?.Request ?? throw new InvalidOperationException("Set Email:PublicBaseUrl to send links outside a web request.");
+            if (configuration["AllowedHosts"] is null or "*" && !environment.IsDevelopment())
+            {
+                // The Host header is the client's to choose: a reset mail could point at someone else's site.
+                logger.LogWarning("Links in mail use the request's Host header; set Email:PublicBaseUrl or AllowedHosts");
+            }
+
             baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
         }
 

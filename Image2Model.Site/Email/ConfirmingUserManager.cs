@@ -1,5 +1,6 @@
 using Image2Model.Site.Data;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Image2Model.Site.Email;
@@ -28,8 +29,20 @@ public sealed class ConfirmingUserManager : UserManager<AppUser>
     public override async Task<IdentityResult> CreateAsync(AppUser user)
     {
         var result = await base.CreateAsync(user);
-        if (result.Succeeded && Options.SignIn.RequireConfirmedEmail && !user.EmailConfirmed && user.Email is not null
-            && _services.GetService<IHttpContextAccessor>()?.HttpContext is not null)
+        if (!result.Succeeded || !Options.SignIn.RequireConfirmedEmail || user.EmailConfirmed || user.Email is null)
+        {
+            return result;
+        }
+
+        // The first account (the admin) and accounts made on the server's command line are the
+        // operator's own: there may be no working mail yet, and nobody else to vouch for them.
+        var inRequest = _services.GetService<IHttpContextAccessor>()?.HttpContext is not null;
+        if (!inRequest || !await Users.AnyAsync(u => u.Id != user.Id))
+        {
+            user.EmailConfirmed = true;
+            await UpdateAsync(user);
+        }
+        else
         {
             await _services.GetRequiredService<AccountMail>().SendConfirmationAsync(user);
         }

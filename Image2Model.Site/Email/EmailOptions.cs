@@ -34,6 +34,12 @@ public sealed class SmtpOptions
 
     public string? Password { get; set; }
 
+    /// <summary>
+    /// SHA-256 fingerprint (hex) of a server certificate to trust although no authority signed it,
+    /// for a relay with its own self-signed certificate. Certificates from a trusted authority need nothing here.
+    /// </summary>
+    public string? CertificateThumbprint { get; set; }
+
     /// <summary>The sender, e.g. "Image2Model &lt;models@example.com&gt;".</summary>
     public string From { get; set; } = "Image2Model <no-reply@localhost>";
 }

@@ -18,6 +18,14 @@ internal sealed class SmtpTransport(IOptions<EmailOptions> options) : IEmailTran
     {
         var security = Smtp.Port == 465 ? SecureSocketOptions.SslOnConnect : Smtp.StartTls ? SecureSocketOptions.StartTls : SecureSocketOptions.None;
         using var client = new SmtpClient { Timeout = 30_000 };
+        if (!string.IsNullOrWhiteSpace(Smtp.CertificateThumbprint))
+        {
+            var pinned = Smtp.CertificateThumbprint.Replace(":", "").Trim();
+            client.ServerCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == System.Net.Security.SslPolicyErrors.None
+                || (certificate is not null && string.Equals(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), pinned, StringComparison.OrdinalIgnoreCase));
+        }
+
         await client.ConnectAsync(Smtp.Host!, Smtp.Port, security, cancellationToken);
         if (!string.IsNullOrEmpty(Smtp.User))
         {

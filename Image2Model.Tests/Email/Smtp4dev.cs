@@ -13,26 +13,48 @@ namespace Image2Model.Tests.Email;
 /// </summary>
 public sealed class Smtp4dev
 {
-    private static readonly Lazy<Task<Smtp4dev>> Server = new(StartAsync);
+    private static readonly Lazy<Task<Smtp4dev>> Server = new(() => StartAsync(secure: false));
+    private static readonly Lazy<Task<Smtp4dev>> SecureServer = new(() => StartAsync(secure: true));
     private readonly HttpClient _api;
 
-    private Smtp4dev(int smtpPort, Uri api)
+    private Smtp4dev(int smtpPort, Uri api, string? thumbprint)
     {
         SmtpPort = smtpPort;
+        Thumbprint = thumbprint;
         _api = new HttpClient { BaseAddress = api };
     }
 
+    public const string User = "mailer";
+    public const string Password = "s3cret-password";
+
     public int SmtpPort { get; }
 
+    /// <summary>SHA-256 of the secure server's self-signed certificate.</summary>
+    public string? Thumbprint { get; }
+
+    /// <summary>Plain SMTP, no authentication: the server most tests send through.</summary>
     public static Task<Smtp4dev> InstanceAsync() => Server.Value;
+
+    /// <summary>STARTTLS with a self-signed certificate, and only <see cref="User"/> with <see cref="Password"/> may send.</summary>
+    public static Task<Smtp4dev> SecureInstanceAsync() => SecureServer.Value;
 
     /// <summary>Settings that make the site send through this server.</summary>
     public void Configure(Dictionary<string, string?> settings)
     {
         settings["Email:Smtp:Host"] = "127.0.0.1";
         settings["Email:Smtp:Port"] = SmtpPort.ToString();
-        settings["Email:Smtp:StartTls"] = "false";
         settings["Email:Smtp:From"] = "Image2Model <models@example.com>";
+        if (Thumbprint is null)
+        {
+            settings["Email:Smtp:StartTls"] = "false";
+        }
+        else
+        {
+            settings["Email:Smtp:StartTls"] = "true";
+            settings["Email:Smtp:User"] = User;
+            settings["Email:Smtp:Password"] = Password;
+            settings["Email:Smtp:CertificateThumbprint"] = Thumbprint;
+        }
     }
 
     /// <summary>Waits for the newest message to <paramref name="to"/> (optionally with a subject containing <paramref name="subject"/>).</summary>
@@ -75,16 +97,32 @@ public sealed class Smtp4dev
         return new Uri(match.Value);
     }
 
-    private static async Task<Smtp4dev> StartAsync()
+    private static async Task<Smtp4dev> StartAsync(bool secure)
     {
         var root = Browser.BrowserFixture.RepositoryRoot();
         await RunAsync(root, "bash", Path.Combine(root, "scripts", "install-smtp4dev.sh"));
 
         int smtp = FreePort(), imap = FreePort(), pop3 = FreePort(), web = FreePort();
         var data = Directory.CreateTempSubdirectory("smtp4dev-").FullName;
-        var process = Process.Start(new ProcessStartInfo("dotnet",
-            ["tool", "run", "smtp4dev", $"--urls=http://127.0.0.1:{web}", $"--smtpport={smtp}", $"--imapport={imap}", $"--pop3port={pop3}",
-             "--bindaddress=127.0.0.1", "--db=", "--nousersettings", $"--baseappdatapath={data}", "--hostname=localhost", "--messagestokeep=1000"])
+        List<string> arguments =
+        [
+            Path.Combine(root, "scripts", "smtp4dev-for-tests.sh"), Environment.ProcessId.ToString(), $"--urls=http://127.0.0.1:{web}", $"--smtpport={smtp}", $"--imapport={imap}", $"--pop3port={pop3}",
+            "--bindaddress=127.0.0.1", "--db=", "--nousersettings", $"--baseappdatapath={data}", "--hostname=localhost", "--messagestokeep=1000",
+        ];
+        string? thumbprint = null;
+        if (secure)
+        {
+            using var key = System.Security.Cryptography.RSA.Create(2048);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
+            var pfx = Path.Combine(data, "smtp.pfx");
+            await File.WriteAllBytesAsync(pfx, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "test"));
+            thumbprint = certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            arguments.AddRange(["--tlsmode=StartTls", $"--tlscertificate={pfx}", "--tlscertificatepassword=test",
+                "--authenticationrequired", "--smtpallowanycredentials-", $"--user={User}={Password}"]);
+        }
+
+        var process = Process.Start(new ProcessStartInfo("bash", arguments)
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
@@ -105,7 +143,7 @@ public sealed class Smtp4dev
             }
         };
 
-        var server = new Smtp4dev(smtp, new Uri($"http://127.0.0.1:{web}"));
+        var server = new Smtp4dev(smtp, new Uri($"http://127.0.0.1:{web}"), thumbprint);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
