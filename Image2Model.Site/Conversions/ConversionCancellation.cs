@@ -15,7 +15,9 @@ public sealed class ConversionCancellation(WorkQueue queue, ConversionRunner run
         }
 
         runner.Abandon(conversion.Id);
-        if (conversion.ResumeState is { } state && generators.Named(conversion.Generator) is { } generator)
+        // Read again: the caller's copy may predate the job id the run saved meanwhile. From here on
+        // the state cannot change, and a run whose save came too late cancels its own job.
+        if (await queue.ResumeStateAsync(conversion.Id, cancellationToken) is { } state && generators.Named(conversion.Generator) is { } generator)
         {
             try
             {

@@ -77,15 +77,20 @@ public sealed class ConversionRunner(
     {
         if (_running.TryGetValue(id, out var item))
         {
-            item.Abandoned = true;
-            try
-            {
-                item.Cancellation.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The run ended between the lookup and the cancel: nothing left to stop.
-            }
+            Stop(item);
+        }
+    }
+
+    private static void Stop(RunningConversion item)
+    {
+        item.Abandoned = true;
+        try
+        {
+            item.Cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run ended between the lookup and the cancel: nothing left to stop.
         }
     }
 
@@ -112,7 +117,7 @@ public sealed class ConversionRunner(
 
             var started = TimeProvider.System.GetTimestamp();
             var request = new GenerationRequest(conversion.Id, conversion.FileName, conversion.ContentType, image, conversion.Options, conversion.ResumeState);
-            var model = await generator.GenerateAsync(request, new GenerationContext(scopes, NodeId, conversion.Id), cancellationToken);
+            var model = await generator.GenerateAsync(request, new GenerationContext(scopes, NodeId, conversion.Id, () => Stop(item)), cancellationToken);
 
             var modelBlob = await blobs.PutAsync(model.Glb, CancellationToken.None);
             // Our own rendering, so every model's preview looks alike; a provider's picture only when we cannot draw the file.
@@ -257,7 +262,7 @@ public sealed class ConversionRunner(
     }
 
     /// <summary>Each report uses its own scope: generators may report from any thread.</summary>
-    private sealed class GenerationContext(IServiceScopeFactory scopes, string node, Guid id) : IGenerationContext
+    private sealed class GenerationContext(IServiceScopeFactory scopes, string node, Guid id, Action abandon) : IGenerationContext
     {
         public async Task ReportProgressAsync(int percent, string message, CancellationToken cancellationToken)
         {
@@ -265,10 +270,17 @@ public sealed class ConversionRunner(
             await scope.ServiceProvider.GetRequiredService<WorkQueue>().ReportAsync(id, node, percent, message, cancellationToken);
         }
 
-        public async Task SaveResumeStateAsync(string state, CancellationToken cancellationToken)
+        public async Task<bool> SaveResumeStateAsync(string state, CancellationToken cancellationToken)
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<WorkQueue>().SaveResumeStateAsync(id, node, state, cancellationToken);
+            var ours = await scope.ServiceProvider.GetRequiredService<WorkQueue>().SaveResumeStateAsync(id, node, state, cancellationToken);
+            if (!ours)
+            {
+                // Canceled or taken over, maybe on another node: stop now rather than at the next heartbeat.
+                abandon();
+            }
+
+            return ours;
         }
     }
 }

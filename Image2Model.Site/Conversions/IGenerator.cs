@@ -81,7 +81,11 @@ public interface IGenerationContext
     Task ReportProgressAsync(int percent, string message, CancellationToken cancellationToken);
 
     /// <summary>Persists provider state (request id, URLs) at once, so a restart resumes instead of resubmitting.</summary>
-    Task SaveResumeStateAsync(string state, CancellationToken cancellationToken);
+    /// <returns>
+    /// False when the conversion is no longer this run's (canceled, or taken over by another node): nothing was
+    /// saved, nobody else will learn of a job named in <paramref name="state"/>, and the run is being stopped.
+    /// </returns>
+    Task<bool> SaveResumeStateAsync(string state, CancellationToken cancellationToken);
 }
 
 /// <param name="Message">The final status line, e.g. which mode the local engine used.</param>

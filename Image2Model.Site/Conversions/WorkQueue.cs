@@ -206,8 +206,12 @@ public sealed class WorkQueue(AppDbContext db, TimeProvider clock, GeneratorCata
             .SetProperty(c => c.Message, message), cancellationToken);
     }
 
-    public Task SaveResumeStateAsync(Guid id, string node, string state, CancellationToken cancellationToken) =>
-        Owned(node, [id]).ExecuteUpdateAsync(s => s.SetProperty(c => c.ResumeState, state), cancellationToken);
+    /// <summary>False when the row is no longer this node's running conversion: nothing was saved.</summary>
+    public async Task<bool> SaveResumeStateAsync(Guid id, string node, string state, CancellationToken cancellationToken) =>
+        await Owned(node, [id]).ExecuteUpdateAsync(s => s.SetProperty(c => c.ResumeState, state), cancellationToken) == 1;
+
+    public Task<string?> ResumeStateAsync(Guid id, CancellationToken cancellationToken) =>
+        db.Conversions.Where(c => c.Id == id).Select(c => c.ResumeState).SingleOrDefaultAsync(cancellationToken);
 
     public async Task<bool> SucceedAsync(Guid id, string node, string modelBlob, long modelSize, string? previewBlob, int triangles, string message, CancellationToken cancellationToken) =>
         await Owned(node, [id]).ExecuteUpdateAsync(s => s

@@ -79,7 +79,7 @@ public sealed class Hunyuan3DGeneratorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Error_answer_404_fails_with_the_servers_text_and_is_not_sent_again()
+    public async Task Error_answer_404_fails_with_a_plain_message_pointing_to_the_servers_log_and_is_not_sent_again()
     {
         _server.Fail("send", 1, FakeReply.Json(404, """{"text": "**NETWORK ERROR DUE TO HIGH TRAFFIC. PLEASE REGENERATE OR REFRESH THIS PAGE.**", "error_code": 1}"""));
         using var host = RemoteGeneratorHost.ForHunyuan3D(_server);

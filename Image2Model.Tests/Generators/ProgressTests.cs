@@ -49,6 +49,6 @@ public sealed class ProgressTests
             return Task.CompletedTask;
         }
 
-        public Task SaveResumeStateAsync(string state, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<bool> SaveResumeStateAsync(string state, CancellationToken cancellationToken) => Task.FromResult(true);
     }
 }

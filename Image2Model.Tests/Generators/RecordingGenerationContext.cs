@@ -47,8 +47,16 @@ public sealed class RecordingGenerationContext : IGenerationContext
         return Task.CompletedTask;
     }
 
-    public Task SaveResumeStateAsync(string state, CancellationToken cancellationToken)
+    /// <summary>Set to stand for a conversion canceled or taken over meanwhile: saves then store nothing and report false, as the queue does.</summary>
+    public bool NoLongerOurs { get; set; }
+
+    public Task<bool> SaveResumeStateAsync(string state, CancellationToken cancellationToken)
     {
+        if (NoLongerOurs)
+        {
+            return Task.FromResult(false);
+        }
+
         _states.Enqueue(state);
         if (Phase(state) == "submitted")
         {
@@ -57,7 +65,7 @@ public sealed class RecordingGenerationContext : IGenerationContext
             _saved.TrySetResult(state);
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 
     public static string? Phase(string state) =>

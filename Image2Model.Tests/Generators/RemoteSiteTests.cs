@@ -114,6 +114,81 @@ public sealed class RemoteSiteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task User_cancels_while_fal_is_still_answering_the_submit_and_the_job_it_then_names_is_canceled_there()
+    {
+        _fal.HoldInProgress = true;
+        var submitArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseSubmit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _fal.BeforeAnswer = async endpoint =>
+        {
+            if (endpoint == "submit")
+            {
+                submitArrived.TrySetResult();
+                await releaseSubmit.Task;
+            }
+        };
+        using var site = Site();
+        var client = await UserStories.SignedInUserAsync(site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], FalTripo));
+        await submitArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var page = await client.GetPageAsync($"/batches/{batchId}");
+        var canceled = await client.FollowAsync(await client.SubmitAsync(page.QuerySelector<IHtmlFormElement>("form[action$='handler=cancel']")!));
+        Assert.Equal("Canceled", canceled.QuerySelector(".conversion .badge")!.TextContent);
+        releaseSubmit.SetResult();
+        var runner = site.Services.GetRequiredService<ConversionRunner>();
+        await UntilAsync(() => _fal.Jobs.Count == 1 && runner.RunningCount == 0, "FAL to name the job and the runner to let go of it");
+
+        Assert.Equal(1, _fal.SubmitCount);
+        var job = _fal.Jobs.Values.Single();
+        var cancel = Assert.Single(_fal.RequestsTo("cancel"));
+        Assert.Equal($"/tripo3d/tripo/requests/{job.Id}/cancel", cancel.Path);
+        Assert.True(job.Canceled);
+        await using var db = site.CreateDbContext();
+        Assert.Equal(ConversionState.Canceled, (await db.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId)).State);
+    }
+
+    [Fact]
+    public async Task Cancel_based_on_a_page_read_before_fal_named_the_job_still_cancels_that_job()
+    {
+        _fal.HoldInProgress = true;
+        var submitArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseSubmit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _fal.BeforeAnswer = async endpoint =>
+        {
+            if (endpoint == "submit")
+            {
+                submitArrived.TrySetResult();
+                await releaseSubmit.Task;
+            }
+        };
+        using var site = Site();
+        var client = await UserStories.SignedInUserAsync(site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], FalTripo));
+        await submitArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Conversion readBeforeTheAnswer;
+        await using (var db = site.CreateDbContext())
+        {
+            // What a cancel request loads while the submit is still out: no job id yet.
+            readBeforeTheAnswer = await db.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId);
+            releaseSubmit.SetResult();
+            await UntilAsync(() => _fal.Jobs.Count == 1 && db.Conversions.AsNoTracking().Any(c => c.BatchId == batchId && c.ResumeState!.Contains(_fal.Jobs.Keys.First())), "the job id to be saved");
+        }
+
+        await using (var scope = site.Services.CreateAsyncScope())
+        {
+            Assert.True(await scope.ServiceProvider.GetRequiredService<ConversionCancellation>().CancelAsync(readBeforeTheAnswer, CancellationToken.None));
+        }
+
+        var runner = site.Services.GetRequiredService<ConversionRunner>();
+        await UntilAsync(() => runner.RunningCount == 0, "the runner to let go of the canceled conversion");
+        var job = _fal.Jobs.Values.Single();
+        var cancel = Assert.Single(_fal.RequestsTo("cancel"));
+        Assert.Equal($"/tripo3d/tripo/requests/{job.Id}/cancel", cancel.Path);
+        Assert.Equal(1, _fal.SubmitCount);
+    }
+
+    [Fact]
     public async Task Try_again_after_a_failure_past_the_finished_job_fetches_that_job_without_paying_for_a_new_one()
     {
         _fal.ResultFilesMissing = true;

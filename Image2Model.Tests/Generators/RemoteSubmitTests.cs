@@ -68,6 +68,53 @@ public sealed class RemoteSubmitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Conversion_canceled_during_the_submit_cancels_the_job_the_provider_then_names()
+    {
+        using var host = RemoteGeneratorHost.ForFal(_fal);
+        var context = new RecordingGenerationContext();
+        _fal.BeforeAnswer = endpoint =>
+        {
+            if (endpoint == "submit")
+            {
+                // Canceled, maybe on another node, while FAL is creating the job: nobody else knows its id.
+                context.NoLongerOurs = true;
+            }
+
+            return Task.CompletedTask;
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            host.Generator.GenerateAsync(RemoteGeneratorHost.Request(), context, CancellationToken.None));
+
+        var job = Assert.Single(_fal.Jobs).Value;
+        Assert.Equal(1, _fal.SubmitCount);
+        Assert.Equal($"/tripo3d/tripo/requests/{job.Id}/cancel", Assert.Single(_fal.RequestsTo("cancel")).Path);
+        Assert.Empty(_fal.RequestsTo("status"));
+    }
+
+    [Fact]
+    public async Task Conversion_canceled_during_the_upload_is_never_submitted()
+    {
+        using var host = RemoteGeneratorHost.ForFal(_fal);
+        var context = new RecordingGenerationContext();
+        _fal.BeforeAnswer = endpoint =>
+        {
+            if (endpoint == "upload")
+            {
+                context.NoLongerOurs = true;
+            }
+
+            return Task.CompletedTask;
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            host.Generator.GenerateAsync(RemoteGeneratorHost.Request(), context, CancellationToken.None));
+
+        Assert.Equal(0, _fal.SubmitCount);
+        Assert.Empty(_fal.RequestsTo("cancel"));
+    }
+
+    [Fact]
     public async Task Submit_that_never_answers_fails_plainly_after_its_own_timeout_and_is_not_repeated()
     {
         using var host = RemoteGeneratorHost.ForTripo(_tripo, s => s["Generators:Tripo:SubmitTimeout"] = "00:00:00.500");

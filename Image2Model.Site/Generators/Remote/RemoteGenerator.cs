@@ -126,7 +126,12 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
         // The provider's part is done and paid for: a failure from here on is ours, so Try again
         // fetches this job rather than buying a new one. Once: a second failure starts afresh.
         var phase = saved.Phase is Finished or Refetched ? Refetched : Finished;
-        await context.SaveResumeStateAsync(Serialize(saved with { Phase = phase }), CancellationToken.None);
+        if (!await context.SaveResumeStateAsync(Serialize(saved with { Phase = phase }), CancellationToken.None))
+        {
+            // Done at the provider, nothing left to cancel; the result would not be stored.
+            throw NoLongerOurs(request, cancellationToken);
+        }
+
         return await FetchAsync(job, result, progress, cancellationToken);
     }
 
@@ -165,7 +170,10 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
         await progress.ReportAsync(3, SubmittingMessage, cancellationToken);
         // Recorded before the call: if this process dies during it, the next attempt knows a job
         // may exist and refuses to pay for a second one.
-        await context.SaveResumeStateAsync(Serialize(new SavedJob(Submitting, time.GetUtcNow(), null)), CancellationToken.None);
+        if (!await context.SaveResumeStateAsync(Serialize(new SavedJob(Submitting, time.GetUtcNow(), null)), CancellationToken.None))
+        {
+            throw NoLongerOurs(request, cancellationToken);
+        }
 
         TJob job;
         using (var timeout = new CancellationTokenSource(options.SubmitTimeout, time))
@@ -192,12 +200,27 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
 
         var saved = new SavedJob(Submitted, time.GetUtcNow(), job);
         // Saved regardless of cancellation: this is what prevents a second, billed submit.
-        await context.SaveResumeStateAsync(Serialize(saved), CancellationToken.None);
+        if (!await context.SaveResumeStateAsync(Serialize(saved), CancellationToken.None))
+        {
+            // Canceled (or taken over) while the submit ran: whoever did it could not know this job,
+            // so nobody else will ever cancel it. Stop it here, or it runs and is billed for nothing.
+            logger.LogInformation("Conversion {Conversion} stopped while {Provider} created job {Job}; canceling that job", request.ConversionId, Provider, JobId(job));
+            await CancelRemoteAsync(Serialize(saved), CancellationToken.None);
+            throw NoLongerOurs(request, cancellationToken);
+        }
+
         logger.LogInformation("Conversion {Conversion} submitted to {Provider} as job {Job}", request.ConversionId, Provider, JobId(job));
         // Stopped while the submit ran (shutdown, cancel): the job is saved, so the next attempt resumes it.
         cancellationToken.ThrowIfCancellationRequested();
         await progress.ReportAsync(5, QueuedMessage, cancellationToken);
         return saved;
+    }
+
+    /// <summary>The run stops: the conversion was canceled or taken over, so nothing it does is stored.</summary>
+    private OperationCanceledException NoLongerOurs(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Conversion {Conversion} is no longer this run's; stopping", request.ConversionId);
+        return new OperationCanceledException("The conversion was canceled or taken over.", cancellationToken);
     }
 
     /// <summary>Downloads the model and an optional preview from provider URLs (no key sent) and checks the model.</summary>
