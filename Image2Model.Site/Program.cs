@@ -21,6 +21,7 @@ builder.AddAccounts();
 builder.AddGenerators();
 builder.AddConversions();
 builder.AddUploads();
+builder.AddDownloads();
 builder.AddWebUi();
 builder.AddApi();
 

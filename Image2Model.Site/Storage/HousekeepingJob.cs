@@ -1,4 +1,5 @@
 using Image2Model.Site.Data;
+using Image2Model.Site.Downloads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Quartz;
@@ -6,16 +7,22 @@ using Quartz;
 namespace Image2Model.Site.Storage;
 
 /// <summary>
-/// Deletes blobs no conversion refers to, once they are older than the grace period (an upload
+/// Deletes blobs no conversion refers to (and the exports made from them), once they are older than the grace period (an upload
 /// writes its blobs before its transaction commits, so young orphans may be about to be used).
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class HousekeepingJob(AppDbContext db, BlobStore blobs, IOptions<StorageOptions> options, TimeProvider clock, ILogger<HousekeepingJob> logger) : IJob
+public sealed class HousekeepingJob(AppDbContext db, BlobStore blobs, ModelExports exports, IOptions<StorageOptions> options, TimeProvider clock, ILogger<HousekeepingJob> logger) : IJob
 {
     public static readonly JobKey Key = new("housekeeping", "storage");
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
+        // An export goes with its model: one whose model blob is gone is never served again.
+        foreach (var export in exports.List().ToList().Where(e => !blobs.Exists(e.ModelKey)))
+        {
+            exports.Delete(export.Path);
+        }
+
         var cutoff = clock.GetUtcNow().UtcDateTime - options.Value.OrphanGracePeriod;
         var old = blobs.List().Where(b => b.WrittenAt < cutoff).Select(b => b.Key).ToList();
         if (old.Count == 0)
@@ -39,6 +46,7 @@ public sealed class HousekeepingJob(AppDbContext db, BlobStore blobs, IOptions<S
             if (blobs.Exists(key) && blobs.Info(key).LastWriteTimeUtc < cutoff)
             {
                 blobs.Delete(key);
+                exports.DeleteFor(key);
                 deleted++;
             }
         }
