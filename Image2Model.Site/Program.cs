@@ -27,9 +27,9 @@ builder.AddApi();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
-if (args is ["create-admin", .. var rest])
+if (CommandLine.TryRunWithServices(app.Services, args) is { } command)
 {
-    return await CreateAdminCommand.RunAsync(app.Services, rest, Console.In, Console.Out, Console.Error);
+    return await command;
 }
 
 app.UseWebUi();

@@ -1,3 +1,4 @@
+using Image2Model.Site.Accounts;
 using Image2Model.Site.Api;
 using Image2Model.Site.Conversions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -21,6 +22,10 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<SiteSetting> SiteSettings => Set<SiteSetting>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
+
+    public DbSet<SignInFailure> SignInFailures => Set<SignInFailure>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -61,6 +66,21 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
             t.Property(x => x.Name).HasMaxLength(100);
             t.Property(x => x.Hash).HasMaxLength(64);
             t.Property(x => x.Prefix).HasMaxLength(16);
+        });
+
+        builder.Entity<SignInSession>(s =>
+        {
+            s.HasIndex(x => x.UserId);
+            s.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            s.Property(x => x.Id).HasMaxLength(32);
+        });
+
+        builder.Entity<SignInFailure>(f =>
+        {
+            f.HasKey(x => x.Key);
+            f.HasIndex(x => x.Account);
+            f.Property(x => x.Key).HasMaxLength(64);
+            f.Property(x => x.Account).HasMaxLength(64);
         });
     }
 }
