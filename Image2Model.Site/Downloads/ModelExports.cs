@@ -18,12 +18,12 @@ public sealed class ExportOptions
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>A format made from the stored GLB: STL or a zipped OBJ.</summary>
-public sealed record ExportFormat(string Extension, string ContentType, Func<byte[], byte[]> Convert)
+/// <summary>A format made from the stored GLB: STL or a zipped OBJ, written straight into a stream.</summary>
+public sealed record ExportFormat(string Extension, string ContentType, Action<byte[], Stream> Write)
 {
-    public static readonly ExportFormat Stl = new(".stl", "model/stl", ModelExport.ToStl);
+    public static readonly ExportFormat Stl = new(".stl", "model/stl", ModelExport.WriteStl);
 
-    public static readonly ExportFormat ObjZip = new(".obj.zip", "application/zip", ModelExport.ToObjZip);
+    public static readonly ExportFormat ObjZip = new(".obj.zip", "application/zip", ModelExport.WriteObjZip);
 }
 
 /// <summary>The outcome of asking for an export: the stored file, or null when the site is too busy to build it now.</summary>
@@ -100,9 +100,10 @@ public sealed partial class ModelExports
             {
                 if (!File.Exists(path))
                 {
-                    var content = format.Convert(await blobs.ReadAllAsync(modelKey));
-                    await WriteAsync(path, content);
-                    _logger.LogInformation("Built the {Format} export of model {ModelKey} ({Bytes} bytes)", format.Extension, modelKey, content.Length);
+                    var glb = await blobs.ReadAllAsync(modelKey);
+                    // A thread of its own: a second or so of CPU must not take one of the few pool threads that serve pages.
+                    await Task.Factory.StartNew(() => Write(path, output => format.Write(glb, output)), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                    _logger.LogInformation("Built the {Format} export of model {ModelKey} ({Bytes} bytes)", format.Extension, modelKey, new FileInfo(path).Length);
                 }
 
                 return new FileInfo(path);
@@ -149,16 +150,16 @@ public sealed partial class ModelExports
             : throw new ArgumentException("Not a blob key.", nameof(modelKey));
 
     /// <summary>Temp file in the same folder, flushed, renamed: a reader on any node sees all of it or nothing.</summary>
-    private static async Task WriteAsync(string path, byte[] content)
+    private static void Write(string path, Action<Stream> write)
     {
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                await file.WriteAsync(content);
+                write(file);
                 file.Flush(flushToDisk: true);
             }
 

@@ -131,13 +131,13 @@ public sealed class ExportTests(SiteFactory factory) : IClassFixture<SiteFactory
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var release = new TaskCompletionSource();
             var builds = 0;
-            var slow = new ExportFormat(".stl", "model/stl", glb =>
+            var slow = new ExportFormat(".stl", "model/stl", (glb, output) =>
             {
                 Interlocked.Increment(ref builds);
                 started.TrySetResult();
                 // A bounded wait, so a broken bound fails the test instead of hanging it.
                 Assert.True(release.Task.Wait(TimeSpan.FromSeconds(30)));
-                return glb;
+                output.Write(glb);
             });
             var first = await blobs.PutAsync(TestGlb.Create(1, "first"));
             var second = await blobs.PutAsync(TestGlb.Create(1, "second"));

@@ -107,7 +107,8 @@ public sealed class SessionTests
         var (email, here, _) = await TwoBrowsersAsync(site);
 
         var upload = await here.GetPageAsync("/upload");
-        Assert.Equal(email, upload.QuerySelector(".account a[href='/account/manage']")!.TextContent.Trim());
+        Assert.Equal(email, upload.QuerySelector(".account span")!.TextContent.Trim());
+        Assert.Equal("Your account", upload.QuerySelector(".account a[href='/account/manage']")!.TextContent.Trim());
         Assert.Equal(HttpStatusCode.Redirect, (await site.CreateSiteClient().Http.GetAsync("/account/manage")).StatusCode);
     }
 
