@@ -36,6 +36,26 @@ public sealed class PasswordRulesTests(SiteFactory factory) : IClassFixture<Site
     }
 
     [Fact]
+    public async Task A_weak_password_is_refused_alike_for_a_new_and_an_existing_address()
+    {
+        await factory.EnsureAdminAsync();
+        var client = factory.CreateSiteClient();
+        var answers = new List<string>();
+        foreach (var email in new[] { SiteFactory.AdminEmail, $"new-{Guid.NewGuid():N}@example.com" })
+        {
+            var page = await client.GetPageAsync("/account/register");
+            var response = await client.SubmitAsync(UserStories.Form(page), new Dictionary<string, string>
+            {
+                ["Input.Email"] = email, ["Input.Password"] = "password12", ["Input.ConfirmPassword"] = "password12",
+            });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            answers.Add((await SiteClient.ParseAsync(response)).QuerySelector(".validation-summary-errors")!.TextContent);
+        }
+
+        Assert.Equal(answers[0], answers[1]);
+    }
+
+    [Fact]
     public async Task A_long_uncommon_password_is_accepted()
     {
         await factory.EnsureAdminAsync();
