@@ -31,6 +31,7 @@ builder.AddConversions();
 builder.AddPreviews();
 builder.AddSharing();
 builder.AddUploads();
+builder.AddDownloads();
 builder.AddWebUi();
 builder.AddApi();
 builder.AddOperations();
@@ -42,9 +43,9 @@ builder.AddSingleSignOn();
 
 var app = builder.Build();
 await app.MigrateDatabaseAsync();
-if (args is ["create-admin", .. var rest])
+if (CommandLine.TryRunWithServices(app.Services, args) is { } command)
 {
-    return await CreateAdminCommand.RunAsync(app.Services, rest, Console.In, Console.Out, Console.Error);
+    return await command;
 }
 
 app.UseWebUi();

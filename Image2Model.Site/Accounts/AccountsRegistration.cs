@@ -18,12 +18,13 @@ public static class AccountsRegistration
                 o.Password.RequireLowercase = false;
                 o.Password.RequireUppercase = false;
                 o.Password.RequireNonAlphanumeric = false;
+                // Lockout here is only what admins set; failed sign-ins are counted by SignInThrottle instead,
+                // per client, so that nobody can lock an account by guessing wrong on purpose.
                 o.Lockout.AllowedForNewUsers = true;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 o.User.RequireUniqueEmail = true;
             })
             .AddEntityFrameworkStores<AppDbContext>()
+            .AddPasswordValidator<PasswordRules>()
             .AddDefaultTokenProviders();
 
         builder.Services.ConfigureApplicationCookie(o =>
@@ -36,11 +37,16 @@ public static class AccountsRegistration
             o.AccessDeniedPath = "/account/access-denied";
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             o.SlidingExpiration = true;
+            o.Events.OnValidatePrincipal = SignInSessions.ValidatePrincipalAsync;
         });
 
         // Cookies are re-checked against the account every minute, so a lock or a removed admin
         // role takes effect within a minute instead of at the cookie's expiry.
-        builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        builder.Services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            o.ValidationInterval = TimeSpan.FromMinutes(1);
+            o.OnRefreshingPrincipal = SignInSessions.KeepSessionClaim;
+        });
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, p => p.RequireRole(AdminRole))
@@ -48,6 +54,10 @@ public static class AccountsRegistration
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         builder.Services.AddScoped<Registration>();
+        builder.Services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.Section);
+        builder.Services.AddScoped<SignInThrottle>();
+        builder.Services.AddScoped<PasswordSignIn>();
+        builder.Services.AddScoped<SignInSessions>();
         return builder;
     }
 }

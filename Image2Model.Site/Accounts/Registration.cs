@@ -37,6 +37,16 @@ public sealed class Registration(AppDbContext db, UserManager<AppUser> users, Ro
     {
         if (await users.FindByEmailAsync(email) is { } existing)
         {
+            // A password the rules refuse is refused here too: otherwise a weak password would be
+            // "accepted" only for addresses that already have an account, which gives them away.
+            foreach (var validator in users.PasswordValidators)
+            {
+                if (await validator.ValidateAsync(users, new AppUser { UserName = email, Email = email }, password) is { Succeeded: false } refused)
+                {
+                    return refused;
+                }
+            }
+
             // Spend the same time as a real registration (hashing is most of it), so timing tells nothing either.
             users.PasswordHasher.HashPassword(existing, password);
             logger.LogInformation("Registration for an address that already has an account; nothing created");

@@ -48,9 +48,9 @@ public static class DownloadApiEndpoints
             new DateTimeOffset(DateTime.SpecifyKind(m.Conversion.FinishedAt ?? m.Conversion.CreatedAt, DateTimeKind.Utc)),
             "completed",
             m.Conversion.PreviewBlob is not null && blobs.Exists(m.Conversion.PreviewBlob)
-                ? new RenderedImage(links.Create(http.Request, PathOf(job.Id, m.Name) + "/rendered_image", m.Conversion.Id, DownloadLinks.Preview))
+                ? new RenderedImage(links.Create(http.Request, PathOf(job.Id, m.Name) + "/rendered_image", m.Conversion, DownloadLinks.Preview))
                 : null)).ToList();
-        var urls = models.Select(m => links.Create(http.Request, PathOf(job.Id, m.Name), m.Conversion.Id, DownloadLinks.Model)).ToList();
+        var urls = models.Select(m => links.Create(http.Request, PathOf(job.Id, m.Name), m.Conversion, DownloadLinks.Model)).ToList();
         return ApiResults.Ok(new DownloadListResponse(job.Id, files.Count, files, urls));
     }
 
@@ -65,7 +65,7 @@ public static class DownloadApiEndpoints
 
         if (await FindJobAsync(job_id, db, cancellationToken) is not { } job
             || Named(job.Items).FirstOrDefault(m => m.Name == filename || m.Conversion.Id.ToString() == Path.GetFileNameWithoutExtension(filename)) is not { } model
-            || !(links.Allows(http.Request.Query["sig"], model.Conversion.Id, kind) || (token.Principal?.CanSee(job.OwnerId) ?? false)))
+            || !((token.Principal?.CanSee(job.OwnerId) ?? false) || await links.AllowsAsync(http.Request.Query["sig"], model.Conversion, job.OwnerId, kind, db, cancellationToken)))
         {
             return ApiResults.Error(StatusCodes.Status404NotFound, "File not found");
         }

@@ -37,8 +37,7 @@ public static class UploadEndpoints
         var limits = uploadOptions.Value;
         if (await ReadFormAsync(http, limits, cancellationToken) is not { } form)
         {
-            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge,
-                $"The upload is larger than {limits.MaxRequestBytes / (1024 * 1024)} MB: at most {limits.MaxFiles} files of {limits.MaxFileBytes / (1024 * 1024)} MB each.");
+            return ApiResults.Error(StatusCodes.Status413PayloadTooLarge, limits.TooLargeMessage);
         }
 
         if (!TryFaceLimit(form["face_limit"], out var faceLimit))

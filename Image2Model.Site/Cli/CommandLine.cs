@@ -14,4 +14,12 @@ public static class CommandLine
         };
         return handled;
     }
+
+    /// <summary>A verb that works on the site's database (after migrations), or null when the arguments name none.</summary>
+    public static Task<int>? TryRunWithServices(IServiceProvider services, string[] args) => args switch
+    {
+        ["create-admin", .. var rest] => CreateAdminCommand.RunAsync(services, rest, Console.In, Console.Out, Console.Error),
+        ["unlock", .. var rest] => UnlockCommand.RunAsync(services, rest, Console.In, Console.Out, Console.Error),
+        _ => null,
+    };
 }

@@ -1,3 +1,4 @@
+using Image2Model.Site.Accounts;
 using Image2Model.Site.Api;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Sharing;
@@ -30,6 +31,10 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
 
     public DbSet<ShareLink> ShareLinks => Set<ShareLink>();
+
+    public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
+
+    public DbSet<SignInFailure> SignInFailures => Set<SignInFailure>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -85,6 +90,21 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
             l.HasIndex(x => new { x.ConversionId, x.CreatedAt });
             l.HasOne<Conversion>().WithMany().HasForeignKey(x => x.ConversionId).OnDelete(DeleteBehavior.Cascade);
             l.Property(x => x.OwnerId).HasMaxLength(450);
+        });
+
+        builder.Entity<SignInSession>(s =>
+        {
+            s.HasIndex(x => x.UserId);
+            s.HasOne<AppUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+            s.Property(x => x.Id).HasMaxLength(32);
+        });
+
+        builder.Entity<SignInFailure>(f =>
+        {
+            f.HasKey(x => x.Key);
+            f.HasIndex(x => x.Account);
+            f.Property(x => x.Key).HasMaxLength(64);
+            f.Property(x => x.Account).HasMaxLength(64);
         });
     }
 }

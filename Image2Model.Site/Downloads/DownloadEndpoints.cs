@@ -14,15 +14,21 @@ namespace Image2Model.Site.Downloads;
 /// </summary>
 public static class DownloadEndpoints
 {
+    /// <summary>
+    /// Revalidate every time: the same URL serves a new file after "Make it again", and the ETag
+    /// (the blob's hash) makes an unchanged file a cheap 304.
+    /// </summary>
+    private const string CacheControl = "private, no-cache";
+
     public static WebApplication MapDownloads(this WebApplication app)
     {
         var files = app.MapGroup("/files/{id:guid}").RequireAuthorization();
         files.MapGet("/model.glb", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
             ServeAsync(id, http, db, blobs, c => c.ModelBlob, "model/gltf-binary", c => DownloadName.For(c.FileName, ".glb"), ct));
-        files.MapGet("/model.stl", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
-            ExportAsync(id, http, db, blobs, ModelExport.ToStl, "model/stl", ".stl", ct));
-        files.MapGet("/model-obj.zip", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
-            ExportAsync(id, http, db, blobs, ModelExport.ToObjZip, "application/zip", ".obj.zip", ct));
+        files.MapGet("/model.stl", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, ModelExports exports, CancellationToken ct) =>
+            ExportAsync(id, http, db, blobs, exports, ExportFormat.Stl, ct));
+        files.MapGet("/model-obj.zip", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, ModelExports exports, CancellationToken ct) =>
+            ExportAsync(id, http, db, blobs, exports, ExportFormat.ObjZip, ct));
         files.MapGet("/thumbnail.jpg", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
             ServeAsync(id, http, db, blobs, c => c.ThumbnailBlob, "image/jpeg", null, ct));
         files.MapGet("/preview", (Guid id, HttpContext http, AppDbContext db, BlobStore blobs, CancellationToken ct) =>
@@ -30,20 +36,46 @@ public static class DownloadEndpoints
         return app;
     }
 
-    /// <summary>A format converted from the stored GLB on request; small enough not to be worth storing.</summary>
+    /// <summary>
+    /// A format made from the stored GLB, built once and then served from its file. The ETag
+    /// (the model's blob and the format) is checked before anything else is done, so a browser
+    /// that has the file costs one database lookup.
+    /// </summary>
     private static async Task<IResult> ExportAsync(
-        Guid id, HttpContext http, AppDbContext db, BlobStore blobs, Func<byte[], byte[]> convert, string contentType, string extension, CancellationToken cancellationToken)
+        Guid id, HttpContext http, AppDbContext db, BlobStore blobs, ModelExports exports, ExportFormat format, CancellationToken cancellationToken)
     {
         var conversion = await db.Conversions.FindVisibleAsync(id, http.User, cancellationToken);
-        if (conversion?.ModelBlob is not { } key || !blobs.Exists(key))
+        if (conversion?.ModelBlob is not { } key)
         {
             return Results.NotFound();
         }
 
-        var converted = convert(await blobs.ReadAllAsync(key, cancellationToken));
-        http.Response.Headers.CacheControl = "private, max-age=3600";
-        return Results.File(converted, contentType, DownloadName.For(conversion.FileName, extension), entityTag: new EntityTagHeaderValue($"\"{key}{extension}\""));
+        var etag = new EntityTagHeaderValue($"\"{key}{format.Extension}\"");
+        if (IsCurrent(http.Request, etag))
+        {
+            http.Response.Headers.CacheControl = CacheControl;
+            http.Response.Headers.ETag = etag.ToString();
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        if (!blobs.Exists(key))
+        {
+            return Results.NotFound();
+        }
+
+        var export = await exports.GetAsync(blobs, key, format, http.User.UserId(), cancellationToken);
+        if (export.File is not { } file)
+        {
+            http.Response.Headers.RetryAfter = "10";
+            return Results.Text("The site is busy making other downloads. Please try again in a few seconds.", "text/plain", statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
+        http.Response.Headers.CacheControl = CacheControl;
+        return Results.File(file.FullName, format.ContentType, DownloadName.For(conversion.FileName, format.Extension), file.LastWriteTimeUtc, etag, enableRangeProcessing: true);
     }
+
+    private static bool IsCurrent(HttpRequest request, EntityTagHeaderValue etag) =>
+        request.GetTypedHeaders().IfNoneMatch is { Count: > 0 } tags && tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(etag, useStrongComparison: false));
 
     private static async Task<IResult> ServeAsync(
         Guid id, HttpContext http, AppDbContext db, BlobStore blobs,
@@ -67,7 +99,7 @@ public static class DownloadEndpoints
     {
         var file = blobs.Info(key);
         contentType ??= ImageTypeOf(file);
-        http.Response.Headers.CacheControl = "private, max-age=3600";
+        http.Response.Headers.CacheControl = CacheControl;
         // Content-addressed: the blob key is a perfect ETag.
         return Results.File(file.FullName, contentType, downloadName, file.LastWriteTimeUtc,
             new EntityTagHeaderValue($"\"{key}\""), enableRangeProcessing: true);

@@ -42,11 +42,13 @@ public static class ModelExport
         }
     }
 
-    public static byte[] ToStl(byte[] glb)
+    public static byte[] ToStl(byte[] glb) => InMemory(glb, WriteStl);
+
+    /// <summary>Binary STL straight into <paramref name="output"/>.</summary>
+    public static void WriteStl(byte[] glb, Stream output)
     {
         var triangles = Triangles(ModelRoot.ParseGLB(glb)).ToList();
-        using var stream = new MemoryStream(84 + triangles.Count * 50);
-        using var writer = new BinaryWriter(stream);
+        using var writer = new BinaryWriter(output, Encoding.ASCII, leaveOpen: true);
         writer.Write(Encoding.ASCII.GetBytes("Image2Model STL, millimetres, Z up".PadRight(80)));
         writer.Write((uint)triangles.Count);
         foreach (var (a, b, c) in triangles)
@@ -65,44 +67,54 @@ public static class ModelExport
         }
 
         writer.Flush();
-        return stream.ToArray();
     }
 
     /// <summary>A zip with model.obj, model.mtl and the texture the GLB embeds.</summary>
-    public static byte[] ToObjZip(byte[] glb)
+    public static byte[] ToObjZip(byte[] glb) => InMemory(glb, WriteObjZip);
+
+    /// <summary>
+    /// The zip written straight into <paramref name="output"/>, the OBJ text line by line: a large
+    /// model never exists as one big string (a 100k-triangle OBJ is tens of MB of text).
+    /// </summary>
+    public static void WriteObjZip(byte[] glb, Stream output)
     {
         var model = ModelRoot.ParseGLB(glb);
         var texture = model.LogicalImages.FirstOrDefault()?.Content;
         var textureName = texture is { } found ? $"texture.{found.FileExtension}" : null;
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
-        var obj = new StringBuilder("# Image2Model\nmtllib model.mtl\nusemtl material\n");
-        var index = 1;
-        foreach (var (a, b, c) in Triangles(model))
+        using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
+        using (var obj = new StreamWriter(zip.CreateEntry("model.obj", CompressionLevel.Fastest).Open(), utf8, 1 << 16))
         {
-            foreach (var v in new[] { a, b, c })
+            obj.Write("# Image2Model\nmtllib model.mtl\nusemtl material\n");
+            var index = 1;
+            foreach (var (a, b, c) in Triangles(model))
             {
-                obj.Append(CultureInfo.InvariantCulture, $"v {v.Position.X} {v.Position.Y} {v.Position.Z}\n");
-                // OBJ's texture origin is bottom-left, glTF's top-left.
-                obj.Append(CultureInfo.InvariantCulture, $"vt {v.Uv.X} {1 - v.Uv.Y}\n");
-                obj.Append(CultureInfo.InvariantCulture, $"vn {v.Normal.X} {v.Normal.Y} {v.Normal.Z}\n");
-            }
+                foreach (var v in new[] { a, b, c })
+                {
+                    obj.Write(string.Create(CultureInfo.InvariantCulture, $"v {v.Position.X} {v.Position.Y} {v.Position.Z}\n"));
+                    // OBJ's texture origin is bottom-left, glTF's top-left.
+                    obj.Write(string.Create(CultureInfo.InvariantCulture, $"vt {v.Uv.X} {1 - v.Uv.Y}\n"));
+                    obj.Write(string.Create(CultureInfo.InvariantCulture, $"vn {v.Normal.X} {v.Normal.Y} {v.Normal.Z}\n"));
+                }
 
-            obj.Append(CultureInfo.InvariantCulture, $"f {index}/{index}/{index} {index + 1}/{index + 1}/{index + 1} {index + 2}/{index + 2}/{index + 2}\n");
-            index += 3;
+                obj.Write(string.Create(CultureInfo.InvariantCulture, $"f {index}/{index}/{index} {index + 1}/{index + 1}/{index + 1} {index + 2}/{index + 2}/{index + 2}\n"));
+                index += 3;
+            }
         }
 
         var mtl = "newmtl material\nKd 1 1 1\n" + (textureName is null ? "" : $"map_Kd {textureName}\n");
-        using var stream = new MemoryStream();
-        using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+        Add(zip, "model.mtl", utf8.GetBytes(mtl));
+        if (texture is { } image && textureName is not null)
         {
-            Add(zip, "model.obj", Encoding.UTF8.GetBytes(obj.ToString()));
-            Add(zip, "model.mtl", Encoding.UTF8.GetBytes(mtl));
-            if (texture is { } image && textureName is not null)
-            {
-                Add(zip, textureName, image.Content.ToArray());
-            }
+            Add(zip, textureName, image.Content.ToArray());
         }
+    }
 
+    private static byte[] InMemory(byte[] glb, Action<byte[], Stream> write)
+    {
+        using var stream = new MemoryStream();
+        write(glb, stream);
         return stream.ToArray();
     }
 

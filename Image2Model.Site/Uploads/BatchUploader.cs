@@ -103,10 +103,13 @@ public sealed class BatchUploader(
         return new UploadOutcome(batch, rejected);
     }
 
-    /// <summary>The name to show: no folders, no control characters, not absurdly long.</summary>
+    /// <summary>
+    /// The name to show: no folders, no control characters, no bidirectional controls (which can
+    /// make "\u202Egnp.exe.png" display as "png.exe.png"), not absurdly long.
+    /// </summary>
     public static string DisplayName(string fileName)
     {
-        var name = new string(Path.GetFileName(fileName.Replace('\\', '/')).Where(c => !char.IsControl(c)).ToArray()).Trim();
+        var name = new string(Path.GetFileName(fileName.Replace('\\', '/')).Where(c => !char.IsControl(c) && !IsBidiControl(c)).ToArray()).Trim();
         if (name.Length > 200)
         {
             name = name[..150] + "…" + name[^40..];
@@ -114,6 +117,9 @@ public sealed class BatchUploader(
 
         return name.Length == 0 ? "photo" : name;
     }
+
+    /// <summary>Embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069, and the marks U+200E, U+200F, U+061C.</summary>
+    private static bool IsBidiControl(char c) => c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C';
 
     private static async Task<byte[]> ReadAsync(IFormFile file, CancellationToken cancellationToken)
     {

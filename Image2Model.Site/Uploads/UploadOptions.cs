@@ -13,4 +13,8 @@ public sealed class UploadOptions
 
     /// <summary>The request body limit for upload endpoints only: every file at its limit plus room for the form.</summary>
     public long MaxRequestBytes => MaxFiles * MaxFileBytes + 1024 * 1024;
+
+    /// <summary>What the API and the upload page both say when a body is over <see cref="MaxRequestBytes"/>.</summary>
+    public string TooLargeMessage =>
+        $"The upload is larger than {MaxRequestBytes / (1024 * 1024)} MB: at most {MaxFiles} files of {MaxFileBytes / (1024 * 1024)} MB each.";
 }

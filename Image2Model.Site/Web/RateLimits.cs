@@ -43,14 +43,33 @@ public static class RateLimits
                 }
             };
 
-            // Only POSTs count: looking at a form is free, submitting it is not.
-            limiter.AddPolicy(Uploads, http => HttpMethods.IsGet(http.Request.Method) ? RateLimitPartition.GetNoLimiter("read") : RateLimitPartition.GetFixedWindowLimiter(
+            // Only what starts conversions counts: uploads, and "Make it again" / "Try again", which re-run
+            // one just as an upload does. Looking at a page is free, and so are cancel and delete.
+            limiter.AddPolicy(Uploads, http => !StartsConversions(http.Request) ? RateLimitPartition.GetNoLimiter("free") : RateLimitPartition.GetFixedWindowLimiter(
                 http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.UploadsPerMinute, Window = TimeSpan.FromMinutes(1) }));
 
+            // The connection's address is the real client's: forwarded headers are applied first, and only
+            // from the proxies configured as trusted (see ForwardedHeadersSetup).
             limiter.AddPolicy(Accounts, http => HttpMethods.IsGet(http.Request.Method) ? RateLimitPartition.GetNoLimiter("read") : RateLimitPartition.GetFixedWindowLimiter(
                 http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.AccountAttemptsPerMinute, Window = TimeSpan.FromMinutes(1) }));
         });
+    }
+
+    /// <summary>The page handlers that queue a conversion again; they share the upload limit.</summary>
+    private static readonly string[] RequeueHandlers = ["regenerate", "retry"];
+
+    private static bool StartsConversions(HttpRequest request)
+    {
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            return false;
+        }
+
+        // The upload page and the API's upload are limited as a whole; pages with several handlers only for those that requeue.
+        var handler = request.Query["handler"].ToString();
+        return !(request.Path.StartsWithSegments("/models") || request.Path.StartsWithSegments("/batches"))
+            || RequeueHandlers.Contains(handler, StringComparer.OrdinalIgnoreCase);
     }
 }

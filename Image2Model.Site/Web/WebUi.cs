@@ -23,13 +23,27 @@ public static class WebUi
                 page.Filters.Add(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = uploads.MaxRequestBytes });
                 page.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.Uploads));
             });
+            // "Make it again" and "Try again" re-run a conversion: they count against the same per-user limit as uploads.
+            foreach (var page in new[] { "/Models/Details", "/Batches/Details" })
+            {
+                o.Conventions.AddPageApplicationModelConvention(page, m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.Uploads)));
+            }
+
             foreach (var page in new[] { "/Account/Login", "/Account/Register", "/Account/ForgotPassword", "/Account/ResendConfirmation", "/Account/Invite" })
             {
                 o.Conventions.AddPageApplicationModelConvention(page, m => m.EndpointMetadata.Add(new EnableRateLimitingAttribute(RateLimits.Accounts)));
             }
         });
         // htmx sends the token in this header (see _Layout's hx-headers); forms send the hidden field.
-        services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = "RequestVerificationToken";
+            // Secure whenever the request is HTTPS, as the proxy reports it (see ForwardedHeadersSetup).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+        services.AddOptions<SiteOptions>().BindConfiguration(SiteOptions.Section);
+        services.AddTrustedForwardedHeaders(builder.Configuration);
         services.AddSiteRateLimits(builder.Configuration);
         services.AddProblemDetails();
         return builder;
@@ -37,6 +51,9 @@ public static class WebUi
 
     public static WebApplication UseWebUi(this WebApplication app)
     {
+        // First: everything after it (HSTS, Secure cookies, rate limits, links) must see the real
+        // client address and scheme, taken from the headers of trusted proxies only.
+        app.UseForwardedHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error");
@@ -52,6 +69,7 @@ public static class WebUi
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseUploadPageBodyLimit();
         app.MapRazorPages();
         return app;
     }

@@ -17,10 +17,17 @@ namespace Image2Model.Bench.Site;
 // Measures what a user waits for: from the upload POST to the conversion being Succeeded,
 // through the whole site (real HTTP on loopback, SQLite file, Quartz dispatcher, local engine).
 // Usage: dotnet run -c Release --project bench/Image2Model.Bench.Site -- [photo] [runs]
+//        dotnet run -c Release --project bench/Image2Model.Bench.Site -- export-burst [photo] [requests]
 internal static class UploadLatency
 {
     public static async Task Main(string[] args)
     {
+        if (args is ["export-burst", .. var rest])
+        {
+            await ExportBurst.MainAsync(rest, FindRepository());
+            return;
+        }
+
         var photo = args.ElementAtOrDefault(0) ?? Path.Combine(FindRepository(), "Image2Model.Tests", "Fixtures", "coffee.png");
         var runs = int.TryParse(args.ElementAtOrDefault(1), out var n) ? n : 10;
         var dataDirectory = Directory.CreateTempSubdirectory("image2model-bench-").FullName;
@@ -76,7 +83,7 @@ internal static class UploadLatency
 
     private static async Task SignUpAsync(HttpClient client)
     {
-        const string email = "bench@example.com", password = "benchmark password";
+        const string email = "bench@example.com", password = "timing the upload path";
         await client.PostAsync("/account/register", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__RequestVerificationToken"] = await TokenAsync(client, "/account/register"),

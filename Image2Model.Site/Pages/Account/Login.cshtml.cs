@@ -1,14 +1,13 @@
 using System.ComponentModel.DataAnnotations;
-using Image2Model.Site.Data;
+using Image2Model.Site.Accounts;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Image2Model.Site.Pages.Account;
 
 [AllowAnonymous]
-public sealed class LoginModel(SignInManager<AppUser> signIn, ILogger<LoginModel> logger) : PageModel
+public sealed class LoginModel(PasswordSignIn signIn) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -23,23 +22,25 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, ILogger<LoginModel
     {
     }
 
-    public async Task<IActionResult> OnPostAsync()
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         if (!ModelState.IsValid)
         {
             return Page();
         }
 
-        var result = await signIn.PasswordSignInAsync(Input.Email, Input.Password, Input.RememberMe, lockoutOnFailure: true);
-        if (result.Succeeded)
+        var outcome = await signIn.SignInAsync(Input.Email, Input.Password, Input.RememberMe, HttpContext.Connection.RemoteIpAddress, cancellationToken);
+        if (outcome == SignInOutcome.SignedIn)
         {
-            logger.LogInformation("User signed in");
             return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/upload");
         }
 
-        ModelState.AddModelError(string.Empty, result.IsLockedOut
-            ? "Too many failed attempts. This account is locked for 15 minutes."
-            : "That email and password do not match an account.");
+        ModelState.AddModelError(string.Empty, outcome switch
+        {
+            SignInOutcome.Throttled => "Too many failed attempts for this email address. Please wait 15 minutes and try again.",
+            SignInOutcome.Locked => "This account is locked. Please ask the site's admin.",
+            _ => "That email and password do not match an account.",
+        });
         return Page();
     }
 

@@ -1,17 +1,16 @@
-using Image2Model.Site.Data;
-using Microsoft.AspNetCore.Identity;
+using Image2Model.Site.Accounts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Image2Model.Site.Pages.Account;
 
-public sealed class LogoutModel(SignInManager<AppUser> signIn) : PageModel
+public sealed class LogoutModel(SignInSessions sessions) : PageModel
 {
     public IActionResult OnGet() => RedirectToPage("/Index");
 
     public async Task<IActionResult> OnPostAsync()
     {
-        await signIn.SignOutAsync();
+        await sessions.SignOutAsync(User);
         return RedirectToPage("/Index");
     }
 }
