@@ -57,6 +57,8 @@ internal static class PollingLoad
             await ClosedLoopAsync(load, Poll, 32, TimeSpan.FromSeconds(2));
             var staticRate = await ClosedLoopAsync(load, Static, 64, TimeSpan.FromSeconds(5));
             var fragmentRate = await ClosedLoopAsync(load, Poll, 64, TimeSpan.FromSeconds(5));
+            // For scale: an anonymous Razor page (the sign-in form), no database, no cookie to read.
+            var pageRate = await ClosedLoopAsync(load, _ => new HttpRequestMessage(HttpMethod.Get, "/account/login"), 64, TimeSpan.FromSeconds(5));
 
             var cpuBefore = CpuTime(site.Id);
             var clock = Stopwatch.StartNew();
@@ -69,6 +71,7 @@ internal static class PollingLoad
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             Console.WriteLine($"static file (/css/site.css), 64 connections: {staticRate:N0} req/s");
             Console.WriteLine($"status fragment, 64 connections: {fragmentRate:N0} req/s ({fragmentRate / staticRate:P0} of static)");
+            Console.WriteLine($"sign-in page (anonymous Razor page), 64 connections: {pageRate:N0} req/s");
             Console.WriteLine($"{watchers} watchers polling once a second ({accounts} accounts), {latencies.Count:N0} polls in 15 s, {uploaded} uploads meanwhile:");
             Console.WriteLine($"  p50 {Percentile(latencies, 0.50):0.0} ms, p99 {Percentile(latencies, 0.99):0.0} ms, max {latencies[^1]:0.0} ms");
             Console.WriteLine($"  site CPU {cpu:P0} of one core, memory (RSS) {Rss(site.Id) / 1024.0 / 1024:N0} MiB");
