@@ -1,4 +1,5 @@
 using System.Net;
+using Image2Model.Site.Audit;
 using Image2Model.Site.Data;
 using Microsoft.AspNetCore.Identity;
 
@@ -16,6 +17,9 @@ public enum SignInOutcome
 
     /// <summary>An admin locked the account. Only told to someone who gave the right password.</summary>
     Locked,
+
+    /// <summary>The site requires a confirmed address and this one is not yet. Only told to someone who gave the right password.</summary>
+    NotConfirmed,
 }
 
 /// <summary>
@@ -23,7 +27,8 @@ public enum SignInOutcome
 /// not the address has an account: an unknown address still costs one password hash, and
 /// failures are counted the same way for both (<see cref="SignInThrottle"/>).
 /// </summary>
-public sealed class PasswordSignIn(UserManager<AppUser> users, SignInSessions sessions, SignInThrottle throttle, ILogger<PasswordSignIn> logger)
+public sealed class PasswordSignIn(
+    UserManager<AppUser> users, SignInManager<AppUser> signIn, SignInSessions sessions, SignInThrottle throttle, AuditLog audit, ILogger<PasswordSignIn> logger)
 {
     private static readonly AppUser Nobody = new() { Id = "nobody", UserName = "nobody" };
     private static string? _nobodysHash;
@@ -49,13 +54,27 @@ public sealed class PasswordSignIn(UserManager<AppUser> users, SignInSessions se
         {
             await throttle.RecordFailureAsync(email, client, cancellationToken);
             logger.LogInformation("Sign-in failed");
+            await audit.RecordAsync(AuditActions.SignInFailed, user?.Id, email, user is null ? "no such account" : "wrong password", cancellationToken);
+            if (await throttle.IsThrottledAsync(email, client, cancellationToken))
+            {
+                await audit.RecordAsync(AuditActions.LockedOut, user?.Id, email, "too many failed sign-ins: that client waits before it may try again", cancellationToken);
+            }
+
             return SignInOutcome.Failed;
         }
 
         if (await users.IsLockedOutAsync(user))
         {
             logger.LogInformation("Sign-in refused: account {UserId} is locked", user.Id);
+            await audit.RecordAsync(AuditActions.SignInFailed, user.Id, email, "account locked", cancellationToken);
             return SignInOutcome.Locked;
+        }
+
+        if (!await signIn.CanSignInAsync(user))
+        {
+            logger.LogInformation("Sign-in refused: account {UserId} has not confirmed its address", user.Id);
+            await audit.RecordAsync(AuditActions.SignInFailed, user.Id, email, "address not confirmed", cancellationToken);
+            return SignInOutcome.NotConfirmed;
         }
 
         await throttle.ClearAsync(email, client, cancellationToken);

@@ -21,8 +21,11 @@ public sealed class SignInSessions(AppDbContext db, SignInManager<AppUser> signI
     public async Task SignInAsync(AppUser user, bool remember)
     {
         var id = RandomNumberGenerator.GetHexString(32, lowercase: true);
-        db.SignInSessions.Add(new SignInSession { Id = id, UserId = user.Id, CreatedAt = clock.GetUtcNow().UtcDateTime });
+        var now = clock.GetUtcNow().UtcDateTime;
+        db.SignInSessions.Add(new SignInSession { Id = id, UserId = user.Id, CreatedAt = now });
         await db.SaveChangesAsync();
+        // For the admin's accounts list.
+        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.LastSignInAt, now));
         await signIn.SignInWithClaimsAsync(user, remember, [new Claim(ClaimType, id)]);
     }
 

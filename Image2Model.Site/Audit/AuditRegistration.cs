@@ -10,7 +10,6 @@ public static class AuditRegistration
         builder.Services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section);
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<AuditLog>();
-        builder.Services.AddScoped<SignInManager<AppUser>, AuditingSignInManager>();
         builder.Services.AddSingleton<AuditRetention>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
         return builder;

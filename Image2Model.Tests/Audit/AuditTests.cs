@@ -27,6 +27,8 @@ public sealed class AuditTests
         await UserStories.SignInAsync(attacker, "nobody-at-all@example.com", "guessing wrong");
         var admin = await AdminStories.SignedInAdminAsync(factory);
         var users = await admin.GetPageAsync($"/admin/users?q={email}");
+        await admin.SubmitAsync(users.QuerySelector("tbody tr")!.QuerySelector<AngleSharp.Html.Dom.IHtmlFormElement>("form[action*='handler=Lock']")!);
+        users = await admin.GetPageAsync($"/admin/users?q={email}");
         await admin.SubmitAsync(users.QuerySelector("tbody tr")!.QuerySelector<AngleSharp.Html.Dom.IHtmlFormElement>("form[action*='handler=Unlock']")!);
 
         var log = await admin.GetPageAsync("/admin/audit");

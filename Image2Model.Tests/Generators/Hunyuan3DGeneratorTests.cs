@@ -212,7 +212,8 @@ public sealed class Hunyuan3DLargeModelTests
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Assert.Equal(server.ModelFile, model.Glb);
         Assert.Equal(470_000, model.Triangles);
-        // Reading it as a string and a JSON document first would allocate ten times the model.
-        Assert.True(allocated < 3L * model.Glb.Length, $"allocated {allocated / (1024 * 1024)} MB for a {model.Glb.Length / (1024 * 1024)} MB model");
+        // Reading it as a string and a JSON document first would allocate ten times the model. The
+        // count is the whole process's (the fake server's sending included), so leave some room.
+        Assert.True(allocated < 5L * model.Glb.Length, $"allocated {allocated / (1024 * 1024)} MB for a {model.Glb.Length / (1024 * 1024)} MB model");
     }
 }

@@ -34,6 +34,8 @@ public sealed class EndpointMatrixTests : IClassFixture<EndpointMatrixTests.Site
         "GET /account/confirm-email", "GET /account/resend-confirmation", "GET /account/confirm-email-change", "GET /account/sso",
         "GET /api/v1/download/{job_id}/{filename}", "GET /api/v1/download/{job_id}/{filename}/rendered_image",
         "GET /api/v1/status/tasks/{task_id}/stream",
+        "GET /s/{token}", "GET /s/{token}/model.glb", "GET /s/{token}/model-obj.zip", "GET /s/{token}/model.stl", "GET /s/{token}/model.3mf",
+        "GET /s/{token}/preview.png",
     ];
 
     /// <summary>Public by design even with someone else's id: the random task id is the stream's secret (see README).</summary>

@@ -1,3 +1,4 @@
+using Image2Model.Site.Accounts;
 using Image2Model.Site.Data;
 using Image2Model.Site.Email;
 using Microsoft.AspNetCore.Authorization;
@@ -11,7 +12,7 @@ namespace Image2Model.Site.Pages.Account;
 /// the token proves the request, and it only works for the address it was made for.
 /// </summary>
 [AllowAnonymous]
-public sealed class ConfirmEmailChangeModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, AccountMail mail, ILogger<ConfirmEmailChangeModel> logger) : PageModel
+public sealed class ConfirmEmailChangeModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, SignInSessions sessions, AccountMail mail, ILogger<ConfirmEmailChangeModel> logger) : PageModel
 {
     public string? NewEmail { get; private set; }
 
@@ -39,7 +40,8 @@ public sealed class ConfirmEmailChangeModel(UserManager<AppUser> users, SignInMa
 
         if (signIn.IsSignedIn(User) && users.GetUserId(User) == user.Id)
         {
-            await signIn.RefreshSignInAsync(user);
+            // The stamp changed with the address; keep this browser's session, with a fresh cookie.
+            await sessions.RefreshAsync(HttpContext, user);
         }
 
         logger.LogInformation("Account {UserId} changed its email address", user.Id);

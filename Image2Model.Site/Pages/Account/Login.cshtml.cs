@@ -39,6 +39,7 @@ public sealed class LoginModel(PasswordSignIn signIn) : PageModel
         {
             SignInOutcome.Throttled => "Too many failed attempts for this email address. Please wait 15 minutes and try again.",
             SignInOutcome.Locked => "This account is locked. Please ask the site's admin.",
+            SignInOutcome.NotConfirmed => "Please confirm your email address first: open the link we sent you, or ask for a new one below.",
             _ => "That email and password do not match an account.",
         });
         return Page();

@@ -1,3 +1,4 @@
+using Image2Model.Site.Accounts;
 using Image2Model.Site.Data;
 using Image2Model.Site.SingleSignOn;
 using Microsoft.AspNetCore.Authentication;
@@ -15,7 +16,7 @@ namespace Image2Model.Site.Pages.Account;
 /// verified email links (or creates) the account. An unverified email is never trusted.
 /// </summary>
 [AllowAnonymous]
-public sealed class SsoModel(SignInManager<AppUser> signIn, UserManager<AppUser> users, IOptions<SsoOptions> options, ILogger<SsoModel> logger) : PageModel
+public sealed class SsoModel(SignInManager<AppUser> signIn, UserManager<AppUser> users, SignInSessions sessions, IOptions<SsoOptions> options, ILogger<SsoModel> logger) : PageModel
 {
     [FromQuery]
     public string? ReturnUrl { get; set; }
@@ -43,16 +44,9 @@ public sealed class SsoModel(SignInManager<AppUser> signIn, UserManager<AppUser>
         }
 
         var target = Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/upload";
-        var linked = await signIn.ExternalLoginSignInAsync(info.LoginProvider, info.ProviderKey, isPersistent: false, bypassTwoFactor: true);
-        if (linked.Succeeded)
+        if (await users.FindByLoginAsync(info.LoginProvider, info.ProviderKey) is { } linked)
         {
-            return await DoneAsync(target);
-        }
-
-        if (linked.IsLockedOut)
-        {
-            Error = "This account is locked.";
-            return await FailAsync();
+            return await SignInAsync(linked, target);
         }
 
         var email = info.Principal.FindFirst("email")?.Value;
@@ -97,13 +91,19 @@ public sealed class SsoModel(SignInManager<AppUser> signIn, UserManager<AppUser>
         }
 
         logger.LogInformation("Account {UserId} linked to single sign-on", user.Id);
-        var signedIn = await signIn.ExternalLoginSignInAsync(info.LoginProvider, info.ProviderKey, isPersistent: false, bypassTwoFactor: true);
-        if (!signedIn.Succeeded)
+        return await SignInAsync(user, target);
+    }
+
+    /// <summary>A server-side session like a password sign-in's, so signing out ends it too.</summary>
+    private async Task<IActionResult> SignInAsync(AppUser user, string target)
+    {
+        if (await users.IsLockedOutAsync(user))
         {
-            Error = signedIn.IsLockedOut ? "This account is locked." : "Single sign-on did not finish. Please try again.";
+            Error = "This account is locked.";
             return await FailAsync();
         }
 
+        await sessions.SignInAsync(user, remember: false);
         return await DoneAsync(target);
     }
 
