@@ -63,6 +63,15 @@ public static class DownloadEndpoints
             return Results.NotFound();
         }
 
+        await using (var glb = blobs.Info(key).OpenRead())
+        {
+            if (ModelExport.WhyNotOffered(glb) is { } why)
+            {
+                // A compressed provider GLB: the page offers no link; a hand-made request gets the same reason.
+                return Results.Text(why, "text/plain", statusCode: StatusCodes.Status404NotFound);
+            }
+        }
+
         var export = await exports.GetAsync(blobs, key, format, http.User.UserId(), cancellationToken);
         if (export.File is not { } file)
         {

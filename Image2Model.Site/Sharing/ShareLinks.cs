@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Image2Model.Site.Audit;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
 using Microsoft.AspNetCore.DataProtection;
@@ -10,7 +11,7 @@ namespace Image2Model.Site.Sharing;
 /// Creates, checks and revokes share links. Tokens are signed and time-limited by Data Protection,
 /// whose keys live in the database, so a link made on one node opens on every other.
 /// </summary>
-public sealed class ShareLinks(AppDbContext db, IDataProtectionProvider dataProtection, TimeProvider clock)
+public sealed class ShareLinks(AppDbContext db, IDataProtectionProvider dataProtection, AuditLog audit, TimeProvider clock)
 {
     public static readonly IReadOnlyList<(string Value, string Label, TimeSpan Lifetime)> Lifetimes =
     [
@@ -37,6 +38,7 @@ public sealed class ShareLinks(AppDbContext db, IDataProtectionProvider dataProt
         };
         db.Add(link);
         await db.SaveChangesAsync(cancellationToken);
+        await audit.RecordAsync(AuditActions.ShareLinkCreated, conversion.OwnerId, null, $"model {conversion.Id:N}, until {link.ExpiresAt:u}", cancellationToken);
         return link;
     }
 

@@ -25,6 +25,15 @@ public sealed class CompressedModelPageTests
         var why = page.QuerySelector(".exports-unavailable")!.TextContent;
         Assert.StartsWith("OBJ and STL are not offered for this model", why);
         Assert.Contains(compression, why);
+        // Asked for anyway, by hand: the same reason, not a server error.
+        foreach (var export in new[] { "model.stl", "model-obj.zip" })
+        {
+            var response = await client.Http.GetAsync($"/files/{id}/{export}");
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.StartsWith("OBJ and STL are not offered for this model", text);
+            Assert.Contains(compression, text);
+        }
     }
 
     [Theory]

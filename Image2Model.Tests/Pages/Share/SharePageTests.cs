@@ -41,6 +41,8 @@ public sealed class SharePageTests(SiteFactory factory) : IClassFixture<SiteFact
 
         var modelPage = await owner.GetPageAsync($"/models/{conversionId}");
         Assert.Contains("opened once", modelPage.QuerySelector(".share-links")!.TextContent);
+        await using var db = factory.CreateDbContext();
+        Assert.Single(await db.AuditEntries.Where(e => e.Action == Image2Model.Site.Audit.AuditActions.ShareLinkCreated && e.Detail!.Contains(conversionId.ToString("N"))).ToListAsync());
     }
 
     [Fact]
