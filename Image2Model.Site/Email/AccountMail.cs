@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
+using Image2Model.Site.Web;
+
 namespace Image2Model.Site.Email;
 
 /// <summary>
@@ -16,7 +18,7 @@ public sealed class AccountMail(
     UserManager<AppUser> users,
     EmailSender sender,
     IHttpContextAccessor http,
-    IOptions<EmailOptions> options,
+    IOptions<SiteOptions> site,
     IConfiguration configuration,
     IHostEnvironment environment,
     ILogger<AccountMail> logger)
@@ -91,17 +93,17 @@ public sealed class AccountMail(
 
     private static string Encode(string token) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
 
-    /// <summary>An absolute link: from <c>Email:PublicBaseUrl</c> when set (behind proxies, or outside a request), else the current request's host.</summary>
+    /// <summary>An absolute link: from <c>Site:PublicBaseUrl</c> when set (behind proxies, or outside a request), else the current request's host.</summary>
     public string Link(string path, params (string Name, string Value)[] query)
     {
-        var baseUrl = options.Value.PublicBaseUrl;
+        var baseUrl = site.Value.PublicBaseUrl?.ToString();
         if (string.IsNullOrWhiteSpace(baseUrl))
         {
-            var request = http.HttpContext?.Request ?? throw new InvalidOperationException("Set Email:PublicBaseUrl to send links outside a web request.");
+            var request = http.HttpContext?.Request ?? throw new InvalidOperationException("Set Site:PublicBaseUrl to send links outside a web request.");
             if (configuration["AllowedHosts"] is null or "*" && !environment.IsDevelopment())
             {
                 // The Host header is the client's to choose: a reset mail could point at someone else's site.
-                logger.LogWarning("Links in mail use the request's Host header; set Email:PublicBaseUrl or AllowedHosts");
+                logger.LogWarning("Links in mail use the request's Host header; set Site:PublicBaseUrl or AllowedHosts");
             }
 
             baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";

@@ -14,9 +14,6 @@ public sealed class EmailOptions
 
     /// <summary>Pause before each message is sent, so sending never overlaps the request that asked for it.</summary>
     public TimeSpan DeliveryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>The site's public address for links in mail (e.g. https://models.example.com); empty means the request's own.</summary>
-    public string? PublicBaseUrl { get; set; }
 }
 
 public sealed class SmtpOptions

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Image2Model.Site.Pages.Models;
 
 /// <summary>One model: 3D preview, facts, download, delete, regenerate.</summary>
-public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCancellation cancellation, Dispatcher dispatcher, GeneratorCatalog generators, BlobStore blobs, ShareLinks shareLinks) : PageModel
+public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCancellation cancellation, Dispatcher dispatcher, GeneratorCatalog generators, BlobStore blobs, ShareLinks shareLinks, Microsoft.Extensions.Options.IOptions<Web.SiteOptions> site) : PageModel
 {
     public Conversion Conversion { get; private set; } = null!;
 
@@ -21,7 +21,8 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
     public IReadOnlyList<ShareLink> ShareLinks { get; private set; } = [];
 
     /// <summary>The absolute address that opens <paramref name="link"/>, to copy and send.</summary>
-    public string ShareUrl(ShareLink link) => $"{Request.Scheme}://{Request.Host}{Request.PathBase}/s/{shareLinks.TokenFor(link)}";
+    public string ShareUrl(ShareLink link) =>
+        $"{site.Value.PublicBaseUrl?.ToString().TrimEnd('/') ?? $"{Request.Scheme}://{Request.Host}{Request.PathBase}"}/s/{shareLinks.TokenFor(link)}";
 
     public string GeneratorName => generators.Named(Conversion.Generator)?.DisplayName ?? Conversion.Generator;
 

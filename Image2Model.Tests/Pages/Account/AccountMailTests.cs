@@ -74,7 +74,7 @@ public sealed class AccountMailTests(Xunit.Abstractions.ITestOutputHelper output
     {
         var (factory, smtp) = await SiteWithSmtpAsync();
         using var _ = factory;
-        factory.Settings["Email:PublicBaseUrl"] = "https://models.example.com";
+        factory.Settings["Site:PublicBaseUrl"] = "https://models.example.com";
         var email = $"poisoned-{Guid.NewGuid():N}@example.com";
         await UserStories.SignedInUserAsync(factory, email);
         var client = factory.CreateSiteClient();
