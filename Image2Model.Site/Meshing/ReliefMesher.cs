@@ -23,7 +23,7 @@ internal static class ReliefMesher
             // A softened edge, so the layer's side is a slope the grid can follow.
             layer = new float[w * h];
             for (var i = 0; i < layer.Length; i++) layer[i] = subject[i];
-            BlurInPlace(layer, w, h, Math.Max(1, longest / 160));
+            BlurInPlace(layer, w, h, Math.Max(1, longest / 160), passes: 2);
         }
 
         // Columns a and rows b: 2ab front triangles, and for P = 2(a + b) rim points,
@@ -93,10 +93,11 @@ internal static class ReliefMesher
         return mesh;
     }
 
-    private static void BlurInPlace(float[] values, int w, int h, int radius)
+    /// <summary>Repeated box blur (two passes look like a tent, three close to a Gaussian), clamped at the edges.</summary>
+    internal static void BlurInPlace(float[] values, int w, int h, int radius, int passes)
     {
         var temp = new float[values.Length];
-        for (var pass = 0; pass < 2; pass++)
+        for (var pass = 0; pass < passes; pass++)
         {
             for (var y = 0; y < h; y++)
             {

@@ -75,21 +75,10 @@ public class BrowserFixture : IAsyncLifetime
             return;
         }
 
-        var script = Path.Combine(RepositoryRoot(), "scripts", "install-chromium.sh");
+        var script = Path.Combine(Repository.Root(), "scripts", "install-chromium.sh");
         using var install = Process.Start(new ProcessStartInfo("bash", script) { RedirectStandardError = true })!;
         var errors = await install.StandardError.ReadToEndAsync();
         await install.WaitForExitAsync();
         Assert.True(install.ExitCode == 0 && File.Exists(ChromiumPath), $"Could not install Chromium: {errors}");
-    }
-
-    public static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Image2Model.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Image2Model.sln not found above the test assembly.");
     }
 }

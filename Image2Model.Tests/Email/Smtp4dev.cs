@@ -99,7 +99,7 @@ public sealed class Smtp4dev
 
     private static async Task<Smtp4dev> StartAsync(bool secure)
     {
-        var root = Browser.BrowserFixture.RepositoryRoot();
+        var root = Infrastructure.Repository.Root();
         await RunAsync(root, "bash", Path.Combine(root, "scripts", "install-smtp4dev.sh"));
 
         int smtp = FreePort(), imap = FreePort(), pop3 = FreePort(), web = FreePort();

@@ -28,7 +28,7 @@ public static class PostgresServer
 
     private static async Task<string> StartAsync()
     {
-        var script = Path.Combine(Browser.BrowserFixture.RepositoryRoot(), "scripts", "postgres-for-tests.sh");
+        var script = Path.Combine(Repository.Root(), "scripts", "postgres-for-tests.sh");
         using var process = Process.Start(new ProcessStartInfo("bash", script) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = await process.StandardOutput.ReadToEndAsync();
         var errors = await process.StandardError.ReadToEndAsync();

@@ -206,33 +206,8 @@ public static class CompositedPhotos
         }
     }
 
-    internal static void Blur(float[] values, int w, int h, int radius)
-    {
-        var temp = new float[values.Length];
-        for (var pass = 0; pass < 3; pass++)
-        {
-            for (var y = 0; y < h; y++)
-            {
-                float sum = 0;
-                for (var k = -radius; k <= radius; k++) sum += values[y * w + Math.Clamp(k, 0, w - 1)];
-                for (var x = 0; x < w; x++)
-                {
-                    temp[y * w + x] = sum / (2 * radius + 1);
-                    sum += values[y * w + Math.Min(w - 1, x + radius + 1)] - values[y * w + Math.Max(0, x - radius)];
-                }
-            }
-            for (var x = 0; x < w; x++)
-            {
-                float sum = 0;
-                for (var k = -radius; k <= radius; k++) sum += temp[Math.Clamp(k, 0, h - 1) * w + x];
-                for (var y = 0; y < h; y++)
-                {
-                    values[y * w + x] = sum / (2 * radius + 1);
-                    sum += temp[Math.Min(h - 1, y + radius + 1) * w + x] - temp[Math.Max(0, y - radius) * w + x];
-                }
-            }
-        }
-    }
+    internal static void Blur(float[] values, int w, int h, int radius) =>
+        Image2Model.Site.Meshing.ReliefMesher.BlurInPlace(values, w, h, radius, passes: 3);
 
     private static byte[] EncodeJpeg(float[] rgb, int w, int h, int quality)
     {

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Image2Model.Tests.Browser;
 
 namespace Image2Model.Tests.MultiNode;
 
@@ -55,7 +54,7 @@ public sealed class SiteProcess : IAsyncDisposable
 #else
             const string configuration = "Release";
 #endif
-            return Path.Combine(BrowserFixture.RepositoryRoot(), "Image2Model.Site", "bin", configuration, "net10.0", "Image2Model.Site.dll");
+            return Path.Combine(Infrastructure.Repository.Root(), "Image2Model.Site", "bin", configuration, "net10.0", "Image2Model.Site.dll");
         }
     }
 
@@ -63,7 +62,7 @@ public sealed class SiteProcess : IAsyncDisposable
     {
         var port = FreePort();
         var root = new Uri($"http://127.0.0.1:{port}");
-        var contentRoot = Path.Combine(BrowserFixture.RepositoryRoot(), "Image2Model.Site");
+        var contentRoot = Path.Combine(Infrastructure.Repository.Root(), "Image2Model.Site");
         var start = new ProcessStartInfo("dotnet", [SiteAssembly, "--contentRoot", contentRoot])
         {
             RedirectStandardOutput = true,

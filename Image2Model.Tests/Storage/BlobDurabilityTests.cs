@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Image2Model.Site.Storage;
-using Image2Model.Tests.Browser;
 
 namespace Image2Model.Tests.Storage;
 
@@ -22,7 +21,7 @@ public sealed class BlobDurabilityTests : IDisposable
             return;
         }
 
-        await RunAsync("bash", Path.Combine(BrowserFixture.RepositoryRoot(), "scripts", "install-strace.sh"));
+        await RunAsync("bash", Path.Combine(Infrastructure.Repository.Root(), "scripts", "install-strace.sh"));
         var store = new BlobStore(_root);
         var log = Path.Combine(_root, "strace.log");
         var marker = Path.Combine(_root, "attached");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Image2Model.Tests.Browser;
 
 namespace Image2Model.Tests.Wwwroot;
 
@@ -13,7 +12,7 @@ public sealed class BuiltAssetsTests
     [Fact]
     public async Task Committed_wwwroot_is_exactly_what_wwwroot_src_builds()
     {
-        var root = BrowserFixture.RepositoryRoot();
+        var root = Infrastructure.Repository.Root();
         var source = Path.Combine(root, "wwwroot-src");
         var work = Directory.CreateTempSubdirectory("image2model-wwwroot-").FullName;
         try
