@@ -63,7 +63,12 @@ public sealed class ConversionRunner(
 
                 var item = new RunningConversion(claimed, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
                 _running[claimed.Id] = item;
-                item.Task = Task.Run(() => RunAsync(item), CancellationToken.None);
+                // Each run starts from a clean context: otherwise the claiming run's (or request's)
+                // log scopes and trace would flow into it, and its lines would name two conversions.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    item.Task = Task.Run(() => RunAsync(item), CancellationToken.None);
+                }
             }
         }
         finally
