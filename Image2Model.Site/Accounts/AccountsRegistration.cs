@@ -1,5 +1,6 @@
 using Image2Model.Site.Data;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Image2Model.Site.Accounts;
 
@@ -47,6 +48,9 @@ public static class AccountsRegistration
             o.ValidationInterval = TimeSpan.FromMinutes(1);
             o.OnRefreshingPrincipal = SignInSessions.KeepSessionClaim;
         });
+        // Once per interval per account, however many requests carry the stale cookie at once (polling tabs).
+        builder.Services.AddSingleton<RecentAccountChecks>();
+        builder.Services.Replace(ServiceDescriptor.Scoped<ISecurityStampValidator, SecurityStampCheck>());
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, p => p.RequireRole(AdminRole))

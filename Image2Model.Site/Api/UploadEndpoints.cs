@@ -53,6 +53,12 @@ public static class UploadEndpoints
             return ApiResults.Quota(http, quota);
         }
 
+        if (outcome.StorageFull)
+        {
+            http.Response.Headers.RetryAfter = "60";
+            return ApiResults.Error(StatusCodes.Status503ServiceUnavailable, outcome.Error!);
+        }
+
         if (outcome.Batch is not { } batch)
         {
             return ApiResults.Error(StatusCodes.Status400BadRequest,

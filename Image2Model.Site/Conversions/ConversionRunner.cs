@@ -139,6 +139,13 @@ public sealed class ConversionRunner(
             logger.LogWarning("Conversion failed: {Reason}", e.Message);
             await queue.FailAsync(conversion.Id, NodeId, e.Message, CancellationToken.None);
         }
+        catch (StorageUnavailableException e)
+        {
+            // The photo stays stored and the conversion can be retried once there is room again.
+            outcome = "failed";
+            logger.LogError(e, "Conversion result could not be stored: the data directory is full or read-only");
+            await queue.FailAsync(conversion.Id, NodeId, StorageUnavailableException.ResultMessage, CancellationToken.None);
+        }
         catch (OperationCanceledException) when (item.Cancellation.IsCancellationRequested)
         {
             outcome = item.Abandoned ? "canceled" : _stopping.IsCancellationRequested ? "released" : "timed_out";

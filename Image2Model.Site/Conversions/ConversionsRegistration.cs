@@ -53,6 +53,9 @@ public static class ConversionsRegistration
                 {
                     store.UsePostgres(NpgsqlFactory.Instance, connectionString!);
                     store.UseClustering();
+                    // Without the lock a node that read the trigger before another replaced or fired it still
+                    // claims it, and from then on each node fires its own copy on its own schedule.
+                    store.ConfigureStore(o => o.AcquireTriggersWithinLock = true);
                     store.UseSerializer<SystemTextJsonObjectSerializer>();
                     store.ProvisionSchema();
                 });
@@ -71,13 +74,24 @@ public static class ConversionsRegistration
     /// <summary>The scheduler all nodes share through PostgreSQL, for jobs that must run once per cluster.</summary>
     public const string ClusterScheduler = "image2model-cluster";
 
+    /// <summary>
+    /// The first run: on a grid of whole intervals since the Unix epoch, so every node that starts (and
+    /// replaces the cluster's trigger, as Quartz does with configured triggers) keeps the same schedule
+    /// rather than starting a new one; and a little after start-up (at most a minute) so start-up is not slowed by it.
+    /// </summary>
+    public static DateTimeOffset FirstHousekeeping(DateTimeOffset now, TimeSpan interval)
+    {
+        var delay = interval < TimeSpan.FromMinutes(1) ? interval : TimeSpan.FromMinutes(1);
+        var earliest = (now + delay - DateTimeOffset.UnixEpoch).Ticks;
+        var beats = (earliest + interval.Ticks - 1) / interval.Ticks;
+        return DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(beats * interval.Ticks);
+    }
+
     private static void AddHousekeeping(IQuartzBuilder q, TimeSpan interval)
     {
         q.AddJob<HousekeepingJob>(j => j.WithIdentity(HousekeepingJob.Key).StoreDurably());
-        // The first run waits a little (at most a minute) so start-up is not slowed by it.
-        var first = interval < TimeSpan.FromMinutes(1) ? interval : TimeSpan.FromMinutes(1);
         q.AddTrigger(t => t.ForJob(HousekeepingJob.Key).WithIdentity("housekeeping-hourly")
-            .StartAt(DateTimeOffset.UtcNow + first).WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever()));
+            .StartAt(FirstHousekeeping(DateTimeOffset.UtcNow, interval)).WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever()));
         q.AddJobListener<HousekeepingLog>([GroupMatcher<JobKey>.GroupEquals(HousekeepingJob.Key.Group)]);
     }
 }
@@ -89,7 +103,8 @@ internal sealed class HousekeepingLog(ILogger<HousekeepingLog> logger) : IJobLis
 
     public ValueTask JobToBeExecuted(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
-        logger.LogInformation("Housekeeping run for {ScheduledFireTime:o} on {SchedulerInstance}", context.ScheduledFireTimeUtc, context.Scheduler.SchedulerInstanceId);
+        // The fire time as a round-trip string: a structured DateTimeOffset is written in whole seconds, which hides a second schedule.
+        logger.LogInformation("Housekeeping run for {ScheduledFireTime} on {SchedulerInstance}", context.ScheduledFireTimeUtc?.ToString("o"), context.Scheduler.SchedulerInstanceId);
         return ValueTask.CompletedTask;
     }
 

@@ -32,10 +32,10 @@ public sealed class BlobStore
         }
 
         var directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{key}.{Guid.NewGuid():N}{TempSuffix}");
         try
         {
+            Directory.CreateDirectory(directory);
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
                 await file.WriteAsync(content, cancellationToken);
@@ -46,12 +46,29 @@ public sealed class BlobStore
             // The rename is only durable once the directory entry is on disk too.
             FileSystem.SyncDirectory(directory);
         }
+        catch (Exception e) when (StorageUnavailableException.IsStorageFull(e) && e is not StorageUnavailableException)
+        {
+            throw new StorageUnavailableException($"Could not store a blob of {content.Length} bytes in {_root}: {e.Message}", e);
+        }
         finally
         {
-            File.Delete(temp);
+            // A full disk must not keep half a file: the temp goes whatever happened (deleting frees space).
+            DeleteQuietly(temp);
         }
 
         return key;
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Read-only: nothing was created either. Otherwise housekeeping removes stale temps.
+        }
     }
 
     public bool Exists(string key) => IsKey(key) && File.Exists(PathOf(key));

@@ -10,7 +10,8 @@ namespace Image2Model.Site.Uploads;
 public sealed record RejectedFile(string FileName, string Reason);
 
 /// <param name="Error">Set when the upload as a whole was refused (too many files, no files, unknown generator).</param>
-public sealed record UploadOutcome(Batch? Batch, IReadOnlyList<RejectedFile> Rejected, string? Error = null, QuotaRefusal? Quota = null);
+/// <param name="StorageFull">The data directory could not take the files (full or read-only): temporary, nothing was kept.</param>
+public sealed record UploadOutcome(Batch? Batch, IReadOnlyList<RejectedFile> Rejected, string? Error = null, QuotaRefusal? Quota = null, bool StorageFull = false);
 
 /// <summary>
 /// Turns the files of one upload into a Batch of Pending conversions: every file is checked on
@@ -50,6 +51,30 @@ public sealed class BatchUploader(
             return new UploadOutcome(null, [], refused.Message, refused);
         }
 
+        try
+        {
+            return await StoreAsync(ownerId, files, generator, generation, limits, cancellationToken);
+        }
+        catch (Exception e) when (IsStorageFull(e))
+        {
+            // Nothing was committed; the blobs already written are orphans that housekeeping removes after its grace period.
+            logger.LogError(e, "Upload of {FileCount} files refused: the data directory is full or read-only", files.Count);
+            db.ChangeTracker.Clear();
+            return new UploadOutcome(null, [], StorageUnavailableException.UploadMessage, StorageFull: true);
+        }
+    }
+
+    /// <summary>Out of room in the blob directory, or in the database (SQLite's file lives in the same directory).</summary>
+    private static bool IsStorageFull(Exception e) =>
+        StorageUnavailableException.IsStorageFull(e)
+        || e.GetBaseException() is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteFull or SqliteReadOnly }
+        || e.GetBaseException() is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DiskFull };
+
+    private const int SqliteReadOnly = 8;
+    private const int SqliteFull = 13;
+
+    private async Task<UploadOutcome> StoreAsync(string ownerId, IReadOnlyList<IFormFile> files, IGenerator generator, GenerationOptions generation, UploadOptions limits, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow().UtcDateTime;
         var batch = new Batch { OwnerId = ownerId, CreatedAt = now };
         var rejected = new List<RejectedFile>();

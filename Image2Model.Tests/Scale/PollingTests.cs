@@ -60,6 +60,48 @@ public sealed class PollingTests : IDisposable
         });
     }
 
+    [Fact]
+    public async Task Fifty_polls_at_once_with_a_cookie_older_than_the_interval_check_the_account_once()
+    {
+        var client = await UserStories.SignedInUserAsync(_site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")]));
+        var url = $"/batches/{batchId}";
+
+        // A page left open over lunch: its tabs (or one tab's retries) all poll with the same stale cookie at once.
+        _site.Clock.Advance(TimeSpan.FromMinutes(2));
+        var burst = await _site.Commands.DuringAllAsync(url, Enumerable.Range(0, 50).Select(_ => (Func<Task<HttpResponseMessage>>)(() => client.Http.SendAsync(HtmxGet(url)))));
+
+        Assert.All(burst.Responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Single(burst.Commands, c => c.Contains("\"AspNetUsers\""));
+        // Every stale request gets the renewed cookie; once the browser has it, polls check nothing more.
+        Assert.All(burst.Responses, r => Assert.Contains(r.Headers.GetValues("Set-Cookie"), c => c.StartsWith("image2model=")));
+        _site.Clock.Advance(TimeSpan.FromSeconds(5));
+        var next = await _site.Commands.DuringAsync(url, () => client.Http.SendAsync(HtmxGet(url)));
+        Assert.DoesNotContain(next.Commands, c => c.Contains("\"AspNetUsers\""));
+        Assert.False(next.Response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task A_browser_renewed_from_another_browsers_check_is_checked_again_one_interval_after_that_check()
+    {
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        var here = await UserStories.SignedInUserAsync(_site, email);
+        var elsewhere = _site.CreateSiteClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await UserStories.SignInAsync(elsewhere, email)).StatusCode);
+        const string url = "/upload";
+        bool ChecksAccount(IReadOnlyList<string> commands) => commands.Any(c => c.Contains("\"AspNetUsers\""));
+
+        _site.Clock.Advance(TimeSpan.FromMinutes(2));
+        // One browser's stale cookie reads the account...
+        Assert.True(ChecksAccount((await _site.Commands.DuringAsync(url, () => here.Http.GetAsync(url))).Commands));
+        // ...the other's, stale too, 50 s later, takes that check's answer instead of reading again...
+        _site.Clock.Advance(TimeSpan.FromSeconds(50));
+        Assert.False(ChecksAccount((await _site.Commands.DuringAsync(url, () => elsewhere.Http.GetAsync(url))).Commands));
+        // ...and its renewed cookie counts from that check: an account change is still seen within one interval.
+        _site.Clock.Advance(TimeSpan.FromSeconds(11));
+        Assert.True(ChecksAccount((await _site.Commands.DuringAsync(url, () => elsewhere.Http.GetAsync(url))).Commands));
+    }
+
     private static HttpRequestMessage HtmxGet(string url)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -95,6 +137,14 @@ public sealed class PollingTests : IDisposable
             _commands.Clear();
             var response = await request();
             return (response, _commands.Where(c => c.Path == path).Select(c => c.Sql).ToList());
+        }
+
+        /// <summary>Runs all <paramref name="requests"/> at once and returns the commands run for <paramref name="path"/> meanwhile.</summary>
+        public async Task<(HttpResponseMessage[] Responses, IReadOnlyList<string> Commands)> DuringAllAsync(string path, IEnumerable<Func<Task<HttpResponseMessage>>> requests)
+        {
+            _commands.Clear();
+            var responses = await Task.WhenAll(requests.Select(r => Task.Run(r)));
+            return (responses, _commands.Where(c => c.Path == path).Select(c => c.Sql).ToList());
         }
     }
 

@@ -55,6 +55,14 @@ internal static class PollingLoad
 
             await ClosedLoopAsync(load, Static, 32, TimeSpan.FromSeconds(2)); // warm-up
             await ClosedLoopAsync(load, Poll, 32, TimeSpan.FromSeconds(2));
+            // BENCH_PROFILE=seconds: only hammer the fragment that long, to attach dotnet-trace to the site's pid.
+            if (double.TryParse(Environment.GetEnvironmentVariable("BENCH_PROFILE"), out var profileSeconds))
+            {
+                Console.WriteLine($"site pid {site.Id}: polling the fragment for {profileSeconds} s");
+                Console.WriteLine($"{await ClosedLoopAsync(load, Poll, 64, TimeSpan.FromSeconds(profileSeconds)):N0} req/s");
+                return;
+            }
+
             var staticRate = await ClosedLoopAsync(load, Static, 64, TimeSpan.FromSeconds(5));
             var fragmentRate = await ClosedLoopAsync(load, Poll, 64, TimeSpan.FromSeconds(5));
             // For scale: an anonymous Razor page (the sign-in form), no database, no cookie to read.

@@ -37,6 +37,12 @@ public sealed class IndexModel(BatchUploader uploader, GeneratorCatalog generato
         if (outcome.Batch is null)
         {
             (Error, Rejected) = (outcome.Error, outcome.Rejected);
+            if (outcome.StorageFull)
+            {
+                Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                Response.Headers.RetryAfter = "60";
+            }
+
             return Page();
         }
 
