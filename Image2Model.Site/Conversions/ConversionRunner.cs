@@ -164,6 +164,13 @@ public sealed class ConversionRunner(
                     $"This took longer than the limit of {Generators.Remote.Durations.Describe(Options.ItemTimeout)}, so it was stopped. Please try again.", CancellationToken.None);
             }
         }
+        catch (Exception e) when (IsDatabaseAway(e))
+        {
+            // Failing it now would need the database too, and would fail work that only has to wait:
+            // its lease runs out and it is claimed again (a remote one resumes its saved request).
+            outcome = "interrupted";
+            logger.LogWarning(e, "Conversion interrupted: the database could not be reached; it runs again once its lease runs out");
+        }
         catch (Exception e)
         {
             logger.LogError(e, "Conversion crashed");
@@ -179,6 +186,10 @@ public sealed class ConversionRunner(
 
         await FillQuietlyAsync();
     }
+
+    /// <summary>A lost or refused database connection (a restart, a failover), directly or as EF Core's transient-failure wrapper.</summary>
+    private static bool IsDatabaseAway(Exception e) =>
+        e is System.Data.Common.DbException { IsTransient: true } || e.InnerException is System.Data.Common.DbException { IsTransient: true };
 
     private async Task FillQuietlyAsync()
     {

@@ -20,6 +20,12 @@ internal static class GrabCut
     private const double ShadowShare = 0.25;
     private const double HardCost = 1000;
 
+    /// <summary>Coarse cells within this distance of the other label are re-cut at working size.</summary>
+    private const int BandCells = 1;
+
+    /// <summary>Nats an object pixel costs where all edges nearby are out of focus.</summary>
+    private const double DefocusWeight = 5;
+
     /// <summary>The cut and the per-pixel preference it was made from (positive: backdrop likelier), at the image's size.</summary>
     /// <param name="Rivals">Area (share of the kept object's) of the separate pieces dropped for standing out less, at most over the rounds.</param>
     /// <param name="FrameClaim">Share of the frame's outermost band whose colours the object's mixture explains clearly better (held as backdrop or not).</param>
@@ -36,66 +42,57 @@ internal static class GrabCut
     /// that reaches the frame (the lower sky, a tile) can otherwise be won over by the object's
     /// mixture, while an object cut off by the frame is object there in the first guess already.
     /// </remarks>
-    public static Result Run(RgbaImage image, byte[] initial, int rounds, double borderPrior)
+    /// <summary>
+    /// The rounds run on a grid of about 200 pixels along the longer side (every <c>step</c>-th
+    /// pixel's block); the band re-cut then restores full working detail along the outline.
+    /// </summary>
+    public static int CoarseStep(int w, int h) => Math.Clamp((int)Math.Round(Math.Max(w, h) / 200.0), 1, Math.Max(1, Math.Min(w, h) / 60));
+
+    /// <param name="coarseImage">The image box-downsampled by <see cref="CoarseStep"/> (the image itself when that is 1).</param>
+    /// <param name="initial">First guess, 1 = object, at the coarse image's size.</param>
+    public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior)
     {
         int w = image.Width, h = image.Height;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var full = Colours(image.Pixels, w, h);
-        // The rounds run on a grid of about 200 pixels along the longer side; the band re-cut then
-        // restores full working detail along the outline.
-        var step = Math.Clamp((int)Math.Round(Math.Max(w, h) / 200.0), 1, Math.Max(1, Math.Min(w, h) / 60));
-        var coarseImage = step > 1 ? image.Downsample(step) : image;
         int cw = coarseImage.Width, ch = coarseImage.Height;
         var factor = w / cw;
+        var full = Colours(image.Pixels, w, h);
         var coarse = coarseImage == image ? full : Colours(coarseImage.Pixels, cw, ch);
-        var labels = new byte[cw * ch];
-        for (var y = 0; y < ch; y++)
-        {
-            for (var x = 0; x < cw; x++)
-            {
-                // Majority of the block.
-                var votes = 0;
-                for (var dy = 0; dy < factor; dy++)
-                {
-                    for (var dx = 0; dx < factor; dx++) votes += initial[Math.Min(h - 1, y * factor + dy) * w + Math.Min(w - 1, x * factor + dx)];
-                }
-                labels[y * cw + x] = votes * 2 >= factor * factor ? (byte)1 : (byte)0;
-            }
-        }
+        var labels = (byte[])initial.Clone();
 
         ColourMixture fg = null!, bg = null!;
         var beta = Beta(coarse, cw, ch);
         var edges = EdgeWeights(coarse, cw, ch, beta, null);
         var unary = new float[cw * ch * 2];
+        var soft = DefocusMap.SoftEdgeShare(image, factor, cw, ch, reach: 5);
+        if (StageTimes.Masks is not null) StageTimes.Mask("soft", [.. soft.Select(v => (byte)(v > 0.3 ? 1 : 0))], cw, ch);
         StageTimes.Lap("gc setup", clock);
         var hard = HardBackground(labels, cw, ch);
         var frame = FrameModel(coarse, cw, ch);
         // The first guess is rough, so its pieces are not counted as rivals; after that, the most
         // seen in any round (once dropped, a rival piece never comes back to be counted).
         StageTimes.Lap("gc frame", clock);
+        StageTimes.Mask("coarse-initial", labels, cw, ch);
         var initialRivals = SelectPieces(labels, cw, ch, coarse, frame);
+        StageTimes.Mask("coarse-selected", labels, cw, ch);
         double rivals = 0;
         for (var round = 0; round < rounds; round++)
         {
             if (!FitModels(coarse, labels, out fg, out bg)) break;
             StageTimes.Lap("gc fit", clock);
-            Unaries(coarse, cw, ch, fg, bg, borderPrior, hard, null, unary);
+            Unaries(coarse, cw, ch, fg, bg, borderPrior, hard, null, unary, soft, cw, 1);
             StageTimes.Lap("gc unary", clock);
             var changed = Cut(cw, ch, unary, edges, labels, band: null);
+            StageTimes.Mask($"round{round}", labels, cw, ch);
             StageTimes.Lap("gc cut", clock);
             rivals = Math.Max(rivals, SelectPieces(labels, cw, ch, coarse, frame));
             StageTimes.Lap("gc pieces", clock);
             if (changed < cw * ch / 2000) break;
         }
-        if (fg is null || bg is null) return new Result(initial, new float[w * h]);
+        if (fg is null || bg is null) return new Result(Upscale(initial, cw, ch, w, h, factor), new float[w * h]);
 
         // Full-size labels: the coarse result scaled up, then the outline re-cut in a band.
-        var mask = new byte[w * h];
-        for (var y = 0; y < h; y++)
-        {
-            var cy = Math.Min(ch - 1, y / factor);
-            for (var x = 0; x < w; x++) mask[y * w + x] = labels[cy * cw + Math.Min(cw - 1, x / factor)];
-        }
+        var mask = Upscale(labels, cw, ch, w, h, factor);
         var preference = new float[w * h];
         for (var y = 0; y < h; y++)
         {
@@ -108,21 +105,43 @@ internal static class GrabCut
         }
         if (factor > 1)
         {
-            var inner = (byte[])mask.Clone();
-            var outer = (byte[])mask.Clone();
-            MaskOps.Erode(inner, w, h, factor + 1);
-            MaskOps.Dilate(outer, w, h, factor + 1);
+            // The band: the coarse cells on either side of the coarse outline, and their neighbours
+            // (the coarse outline can be a cell off). Worked out on the coarse grid, then scaled up.
+            var coarseBand = new bool[cw * ch];
+            for (var y = 0; y < ch; y++)
+            {
+                for (var x = 0; x < cw; x++)
+                {
+                    var l = labels[y * cw + x];
+                    var edge = false;
+                    for (var dy = -BandCells; dy <= BandCells && !edge; dy++)
+                    {
+                        var yy = y + dy;
+                        if (yy < 0 || yy >= ch) continue;
+                        for (var dx = -BandCells; dx <= BandCells; dx++)
+                        {
+                            var xx = x + dx;
+                            if (xx >= 0 && xx < cw && labels[yy * cw + xx] != l) { edge = true; break; }
+                        }
+                    }
+                    coarseBand[y * cw + x] = edge;
+                }
+            }
             var band = new bool[w * h];
-            for (var i = 0; i < band.Length; i++) band[i] = inner[i] == 0 && outer[i] != 0;
             var fullHard = new bool[w * h];
             for (var y = 0; y < h; y++)
             {
                 var cy = Math.Min(ch - 1, y / factor);
-                for (var x = 0; x < w; x++) fullHard[y * w + x] = hard[cy * cw + Math.Min(cw - 1, x / factor)];
+                for (var x = 0; x < w; x++)
+                {
+                    var c = cy * cw + Math.Min(cw - 1, x / factor);
+                    band[y * w + x] = coarseBand[c];
+                    fullHard[y * w + x] = hard[c];
+                }
             }
             // Only the band is re-cut, so only its unaries are needed at full size.
             var fullUnary = new float[w * h * 2];
-            Unaries(full, w, h, fg, bg, borderPrior, fullHard, band, fullUnary);
+            Unaries(full, w, h, fg, bg, borderPrior, fullHard, band, fullUnary, soft, cw, factor);
             for (var i = 0; i < band.Length; i++)
             {
                 if (band[i]) preference[i] = fullUnary[i * 2] - fullUnary[i * 2 + 1];
@@ -136,6 +155,17 @@ internal static class GrabCut
         var claim = FrameClaim(coarse, cw, ch, fg, bg);
         StageTimes.Lap("gc claim", clock);
         return new Result(mask, preference, rivals, claim) { InitialRivals = initialRivals };
+    }
+
+    private static byte[] Upscale(byte[] labels, int cw, int ch, int w, int h, int factor)
+    {
+        var mask = new byte[w * h];
+        for (var y = 0; y < h; y++)
+        {
+            var cy = Math.Min(ch - 1, y / factor);
+            for (var x = 0; x < w; x++) mask[y * w + x] = labels[cy * cw + Math.Min(cw - 1, x / factor)];
+        }
+        return mask;
     }
 
     /// <summary>A colour mixture of the frame's outer band: what the backdrop looks like where it is surely seen.</summary>
@@ -307,7 +337,8 @@ internal static class GrabCut
     }
 
     /// <summary>Per pixel: [cost as object, cost as backdrop], in nats.</summary>
-    private static void Unaries(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, double borderPrior, bool[] hard, bool[]? only, float[] unary)
+    /// <param name="soft">Per coarse cell, the share of soft (out-of-focus) edges nearby: evidence of backdrop.</param>
+    private static void Unaries(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, double borderPrior, bool[] hard, bool[]? only, float[] unary, float[] soft, int softWidth, int factor)
     {
         // Shadow parts only for backdrop components bright enough to show a shadow.
         var shadowable = new List<int>();
@@ -334,6 +365,7 @@ internal static class GrabCut
                     costBg = lo - Math.Log((1 - ShadowShare) * Math.Exp(lo - costBg) + ShadowShare * Math.Exp(lo - shadow));
                 }
                 if (x < band || y < band || x >= w - band || y >= h - band) costFg += borderPrior;
+                costFg += DefocusWeight * soft[Math.Min(soft.Length / softWidth - 1, y / factor) * softWidth + Math.Min(softWidth - 1, x / factor)];
                 if (hard[i]) costFg = HardCost;
                 unary[i * 2] = (float)costFg;
                 unary[i * 2 + 1] = (float)costBg;

@@ -40,7 +40,7 @@ internal static class Segmentation
         if (Math.Min(w, h) < 24)
         {
             // Too small to learn colour models from; the border model alone decides.
-            var small = FromBackgroundModel(image);
+            var small = FromBackgroundModel(image, Math.Max(24, n / 2000), refineOutline: true);
             if (small is null) return new SegmentationResult(null, "no clear subject: the background is too busy");
             var kept = MaskOps.KeepMainComponents(small, w, h);
             return kept < CutoutJudge.MinCoverage * n || kept > 0.95 * n
@@ -49,25 +49,32 @@ internal static class Segmentation
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var initial = FromBackgroundModel(image);
+        // The first guess only seeds the cut's rounds, which run on a coarse grid: it is worked
+        // out on that grid too (the band re-cut at working size decides the outline).
+        var step = GrabCut.CoarseStep(w, h);
+        var coarse = image.Downsample(step);
+        int cw = coarse.Width, ch = coarse.Height, cn = cw * ch;
+        var initial = FromBackgroundModel(coarse, Math.Max(24, n / 2000) / (step * step), refineOutline: false);
         StageTimes.Lap("border model", clock);
         var seeded = initial is not null;
         if (initial is not null)
         {
             var covered = 0;
             foreach (var v in initial) covered += v;
-            if (covered < 0.005 * n || covered > 0.95 * n) initial = null;
+            if (covered < 0.005 * cn || covered > 0.95 * cn) initial = null;
         }
         // What the border model missed (an object face as dull as the backdrop's noise) may still be
         // rare among the frame's colours; with no plain border at all, that is the only guess.
-        var salient = Salient(image, fallBackToRectangle: initial is null);
+        if (initial is not null) StageTimes.Mask("border", initial, cw, ch);
+        var salient = Salient(coarse, fallBackToRectangle: initial is null);
+        StageTimes.Mask("salient", salient, cw, ch);
         StageTimes.Lap("salient", clock);
         if (initial is null) initial = salient;
         else
         {
-            for (var i = 0; i < n; i++) initial[i] |= salient[i];
+            for (var i = 0; i < cn; i++) initial[i] |= salient[i];
         }
-        var cut = GrabCut.Run(image, initial, GrabCutRounds, borderPrior: seeded ? 0.5 : 1.5);
+        var cut = GrabCut.Run(image, coarse, initial, GrabCutRounds, borderPrior: seeded ? 0.5 : 1.5);
         var mask = cut.Mask;
         StageTimes.Lap("grabcut", clock);
         ReopenHoles(mask, cut.Preference, w, h);
@@ -81,6 +88,7 @@ internal static class Segmentation
         var rivals = seeded ? cut.Rivals : Math.Max(cut.Rivals, cut.InitialRivals);
         StageTimes.Lap("post", clock);
         var judged = CutoutJudge.Judge(mask, image, checkEdges: true, rivals: rivals, frameClaim: cut.FrameClaim);
+        StageTimes.Lap("judge", clock);
         return judged.Accepted
             ? new SegmentationResult(new Silhouette(w, h, mask), judged.Reason)
             : new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null, Layered = judged.SubjectFound };
@@ -101,32 +109,23 @@ internal static class Segmentation
         for (var i = 0; i < w * h; i++) { rgb[i * 3] = px[i * 4]; rgb[i * 3 + 1] = px[i * 4 + 1]; rgb[i * 3 + 2] = px[i * 4 + 2]; }
         var border = new List<int>();
         var band = Math.Max(2, Math.Min(w, h) / 20);
-        for (var y = 0; y < h; y += 2)
+        for (var y = 0; y < h; y++)
         {
-            for (var x = 0; x < w; x += 2)
+            for (var x = 0; x < w; x++)
             {
                 if (x < band || y < band || x >= w - band || y >= h - band) border.Add(y * w + x);
             }
         }
         var model = ColourMixture.Fit(rgb, [.. border], border.Count, 8);
-        // Only a first guess: the cost is worked out on every other row and column and shared by the 2x2 block.
         var costs = new float[w * h];
-        Parallel.For(0, (h - 2 * my + 1) / 2, row =>
+        for (var y = my; y < h - my; y++)
         {
-            var y = my + 2 * row;
-            for (var x = mx; x < w - mx; x += 2)
+            for (var x = mx; x < w - mx; x++)
             {
                 var i = y * w + x;
-                var cost = (float)model.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
-                costs[i] = cost;
-                if (x + 1 < w - mx) costs[i + 1] = cost;
-                if (y + 1 < h - my)
-                {
-                    costs[i + w] = cost;
-                    if (x + 1 < w - mx) costs[i + w + 1] = cost;
-                }
+                costs[i] = (float)model.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
             }
-        });
+        }
         var borderCosts = border.Select(i => (float)model.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2])).Order().ToArray();
         // Rarer than 95 % of the border's own pixels.
         var threshold = borderCosts[(int)(0.95 * (borderCosts.Length - 1))];
@@ -213,17 +212,22 @@ internal static class Segmentation
         return mask;
     }
 
-    private static byte[]? FromBackgroundModel(RgbaImage image)
+    /// <param name="minHole">Enclosed pockets of backdrop colour at least this big are holes.</param>
+    /// <param name="refineOutline">Re-decide the outline's pixels by matting (when no cut follows).</param>
+    private static byte[]? FromBackgroundModel(RgbaImage image, int minHole, bool refineOutline)
     {
         int w = image.Width, h = image.Height, n = w * h;
         var radius = Math.Max(w, h) > 700 ? 2 : 1;
+        var bclock = System.Diagnostics.Stopwatch.StartNew();
         var smooth = MaskOps.BoxBlurRgb(image.Pixels, w, h, radius);
+        StageTimes.Lap("bm blur", bclock);
 
         // Where colour alone cannot tell object from backdrop (pale on white), outlines still can.
         // The edge map does not depend on the model; both are worked out at once.
         BackgroundModel model = null!;
         byte[] edges = [];
         Parallel.Invoke(() => model = BackgroundModel.FitToBorder(smooth, w, h), () => edges = EdgeMap.Detect(smooth, w, h));
+        StageTimes.Lap("bm fit+edges", bclock);
         if (model.InlierFraction < 0.6 || model.Sigma > 28) return null;
 
         // How far a pixel may be from the background colour (or a darker copy of it: a shadow)
@@ -263,13 +267,14 @@ internal static class Segmentation
 
         // Grow the background in from the border; then take enclosed pockets of unmistakable
         // background colour as real holes (a mug handle), if they are big enough to matter.
+        StageTimes.Lap("bm classify", bclock);
         var fill = new EdgeStoppedFill(smooth, w, h, maxStepSquared: (int)(stepTolerance * stepTolerance));
         var background = new byte[n];
         // Seeds are border pixels of unmistakable backdrop colour: a pale object cut off by the frame
         // is background-like in colour, and seeding inside it would fill it from within.
         fill.Grow(BorderPixels(w, h), strictlyBackground, background, allowed: backgroundLike);
 
-        var minHole = Math.Max(24, n / 2000);
+        StageTimes.Lap("bm fill", bclock);
         var pocketAllowed = new byte[n];
         for (var i = 0; i < n; i++) pocketAllowed[i] = strictlyBackground[i] != 0 && background[i] == 0 ? (byte)1 : (byte)0;
         var pocket = new byte[n];
@@ -286,8 +291,10 @@ internal static class Segmentation
         var mask = new byte[n];
         for (var i = 0; i < n; i++) mask[i] = background[i] == 0 ? (byte)1 : (byte)0;
         // Opening drops specks; no closing, which would seal the slit between a tail and a leg.
+        StageTimes.Lap("bm pockets", bclock);
         MaskOps.Open(mask, w, h);
-        OutlineMatting.Refine(mask, image, model);
+        if (refineOutline) OutlineMatting.Refine(mask, image, model);
+        StageTimes.Lap("bm matting", bclock);
         MaskOps.FillHolesSmallerThan(mask, w, h, minHole);
         return mask;
     }
@@ -316,6 +323,11 @@ internal static class Segmentation
 internal static class StageTimes
 {
     public static bool Enabled { get; set; }
+
+    /// <summary>Intermediate masks (first guesses, each round's cut), for the bench's debugging only.</summary>
+    public static Action<string, byte[], int, int>? Masks { get; set; }
+
+    public static void Mask(string name, byte[] mask, int w, int h) => Masks?.Invoke(name, mask, w, h);
 
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<double>> Times = new();
 

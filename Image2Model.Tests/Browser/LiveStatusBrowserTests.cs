@@ -18,10 +18,14 @@ namespace Image2Model.Tests.Browser;
 public sealed class FailingStatusSite : SiteFactory
 {
     private int _failures;
+    private int _notModified;
 
     public volatile bool Failing;
 
     public int Failures => Volatile.Read(ref _failures);
+
+    /// <summary>Status polls the site answered 304 (the browser revalidated the fragment it kept).</summary>
+    public int NotModified => Volatile.Read(ref _notModified);
 
     protected override void ConfigureTestServices(IServiceCollection services) =>
         services.AddSingleton<IStartupFilter>(new FailFirst(this));
@@ -39,6 +43,11 @@ public sealed class FailingStatusSite : SiteFactory
                 if (!site.IsStatusPoll(context.Request))
                 {
                     await nextMiddleware(context);
+                    if (context.Response.StatusCode == StatusCodes.Status304NotModified && context.Request.Path.StartsWithSegments("/batches"))
+                    {
+                        Interlocked.Increment(ref site._notModified);
+                    }
+
                     return;
                 }
 
@@ -123,6 +132,35 @@ public sealed class LiveStatusBrowserTests(LiveStatusBrowserFixture fixture) : I
 
         await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("1 of 1 finished", new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("#batch-status .reconnecting")).ToHaveCountAsync(0);
+        Assert.Null(await page.Locator("#batch-status").GetAttributeAsync("hx-trigger"));
+        problems.AssertNone();
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Chromium_revalidates_an_unchanged_status_and_the_page_still_shows_the_change_when_it_comes()
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        var problems = PageProblems.Watch(page);
+        await BrowserTests.SignUpAsync(page, $"watcher-{Guid.NewGuid():N}@example.com");
+        await page.SetInputFilesAsync("#files", Fixtures.PathOf("coffee.png"));
+        var before = fixture.FailingSite.NotModified;
+        await page.GetByRole(AriaRole.Button, new() { Name = "Upload and convert" }).ClickAsync();
+        await page.WaitForURLAsync(new Regex("/batches/[0-9a-f-]{36}$"));
+        var batchId = Guid.Parse(page.Url.Split('/').Last());
+
+        // Nothing changes while the conversion waits: the browser asks with If-None-Match by itself and gets 304s.
+        await UntilAsync(() => fixture.FailingSite.NotModified >= before + 3, TimeSpan.FromSeconds(60), "three polls answered 304");
+        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("0 of 1 finished");
+        await using (var db = fixture.Site.CreateDbContext())
+        {
+            await db.Conversions.Where(c => c.BatchId == batchId).ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.State, ConversionState.Succeeded).SetProperty(c => c.Progress, 100).SetProperty(c => c.Message, "Done"));
+        }
+
+        await Assertions.Expect(page.Locator("#batch-status")).ToContainTextAsync("1 of 1 finished", new() { Timeout = 30_000 });
         Assert.Null(await page.Locator("#batch-status").GetAttributeAsync("hx-trigger"));
         problems.AssertNone();
         await context.CloseAsync();

@@ -45,6 +45,12 @@ public abstract class FakeServer : IAsyncDisposable
     /// <summary>Runs after a request is recorded and before it is answered, with the endpoint's name: to hold or watch a call.</summary>
     public Func<string, Task>? BeforeAnswer { get; set; }
 
+    /// <summary>
+    /// A chaos monkey: asked once per call (after it is recorded) with the endpoint's name; answers how
+    /// long to stall first and, optionally, the fault to answer instead of the real reply.
+    /// </summary>
+    public Func<string, (TimeSpan Stall, FakeReply? Fault)>? Chaos { get; set; }
+
     /// <summary>Answers 411 Length Required to a body sent chunked, as servers that only read Content-Length do.</summary>
     public bool RequireContentLength { get; set; }
 
@@ -110,6 +116,18 @@ public abstract class FakeServer : IAsyncDisposable
             await hook(name);
         }
 
+        FakeReply? chaos = null;
+        if (Chaos is { } monkey)
+        {
+            var (stall, fault) = monkey(name);
+            if (stall > TimeSpan.Zero)
+            {
+                await Task.Delay(stall);
+            }
+
+            chaos = fault;
+        }
+
         IResult result;
         if (api)
         {
@@ -127,8 +145,9 @@ public abstract class FakeServer : IAsyncDisposable
         }
 
         // A scripted fault carries exactly its own headers, e.g. a proxy's 503 without the service's stamp.
-        if (_faults.TryGetValue(name, out var queue) && queue.TryDequeue(out var fault))
+        if (chaos is not null || (_faults.TryGetValue(name, out var queue) && queue.TryDequeue(out chaos)))
         {
+            var fault = chaos!;
             foreach (var (header, value) in fault.Headers ?? new Dictionary<string, string>())
             {
                 context.Response.Headers[header] = value;

@@ -110,7 +110,7 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
         // took over; its result is discarded ("stored: False"). Each conversion is stored exactly once.
         var finishedBy = new[] { a, b }.SelectMany(node => node.LogsOf("Conversion finished")
             .Where(log => log.GetProperty("State").GetProperty("Stored").GetBoolean())
-            .Select(log => (Node: node, Id: ConversionIdOf(log)))).ToList();
+            .Select(log => (Node: node, Id: NodeLogs.ConversionIdOf(log)))).ToList();
         var discarded = new[] { a, b }.Sum(node => node.LogsOf("Conversion finished").Count(log => !log.GetProperty("State").GetProperty("Stored").GetBoolean()));
         output.WriteLine($"runs discarded after a lost lease: {discarded}");
         Assert.Equal(60, finishedBy.Count);
@@ -152,52 +152,15 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(remote, c => Assert.Equal(ConversionState.Succeeded, c.State));
         Assert.Equal(6, _fal.SubmitCount);
         Assert.Equal(6, remote.Select(c => c.ResumeState).Distinct().Count());
-        Assert.Equal(heldByA.Count, b.LogsOf("Conversion finished").Count(log => heldByA.Contains(ConversionIdOf(log))));
+        Assert.Equal(heldByA.Count, b.LogsOf("Conversion finished").Count(log => heldByA.Contains(NodeLogs.ConversionIdOf(log))));
         output.WriteLine($"node A held {heldByA.Count}; longest wait from the kill to node B taking one over: {waits.Values.Max().TotalSeconds:0.0} s (lease {Lease.TotalSeconds:0} s)");
 
     }
 
-    private Dictionary<string, string> Settings()
-    {
-        var settings = new Dictionary<string, string>
-        {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:Default"] = _database,
-            ["Storage:DataDirectory"] = _dataDirectory,
-            ["Conversions:LeaseDuration"] = Lease.ToString(),
-            ["Conversions:PollInterval"] = "00:00:00.250",
-            ["Conversions:MaxConcurrency"] = "3",
-            ["Housekeeping:Interval"] = HousekeepingInterval.ToString(),
-            ["RateLimits:UploadsPerMinute"] = "1000",
-            ["RateLimits:AccountAttemptsPerMinute"] = "1000",
-            ["FAL_KEY"] = FakeServer.Key,
-            ["Generators:FalTripo:QueueUrl"] = _fal.Root.ToString(),
-            ["Generators:FalTripo:RestUrl"] = _fal.Root.ToString(),
-        };
-        foreach (var (key, value) in RemoteGeneratorHost.FastSettings("Generators:FalTripo"))
-        {
-            settings[key] = value!;
-        }
-
-        settings["Generators:FalTripo:Deadline"] = "00:01:00";
-        return settings;
-    }
+    private Dictionary<string, string> Settings() => NodeSettings.For(_database, _dataDirectory, _fal, Lease, HousekeepingInterval);
 
     private static SiteClient Client(SiteProcess node, CookieContainer cookies) =>
         new(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = node.Root, Timeout = TimeSpan.FromSeconds(60) });
-
-    /// <summary>
-    /// The innermost ConversionId scope: a conversion started from the end of another one's run
-    /// inherits that run's scope too (ConversionRunner starts the next claim inside it).
-    /// </summary>
-    private static Guid ConversionIdOf(JsonElement log) =>
-        log.GetProperty("Scopes").EnumerateArray()
-            .Where(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("ConversionId", out _))
-            .Select(s => Guid.Parse(s.GetProperty("ConversionId").GetString()!))
-            .Last();
-
-    private static Guid? ConversionIdOfOrNull(JsonElement log) =>
-        log.GetProperty("Scopes").EnumerateArray().Any(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("ConversionId", out _)) ? ConversionIdOf(log) : null;
 
     private async Task<T> UntilAsync<T>(Func<AppDbContext, Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
     {

@@ -7,6 +7,7 @@ using Image2Model.Site.Uploads;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Net.Http.Headers;
 
 namespace Image2Model.Site.Pages.Batches;
 
@@ -30,7 +31,14 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         Batch = batch;
         if (Request.IsHtmxNonBoosted())
         {
-            return Partial("_BatchStatus", batch);
+            // A conditional GET: the browser keeps the fragment and revalidates it at every poll
+            // (XHR does so by itself); while nothing changed the answer is a 304 without rendering.
+            var etag = batch.ETagFor(User);
+            Response.Headers.CacheControl = "private, no-cache";
+            Response.Headers.ETag = etag.ToString();
+            return Request.GetTypedHeaders().IfNoneMatch.Any(tag => tag.Compare(etag, useStrongComparison: false) || tag.Equals(EntityTagHeaderValue.Any))
+                ? StatusCode(StatusCodes.Status304NotModified)
+                : Partial("_BatchStatus", batch);
         }
 
         if (Request.IsHtmxBoosted())

@@ -85,6 +85,50 @@ public sealed class BatchPageTests(SiteFactory factory) : IClassFixture<SiteFact
     }
 
     [Fact]
+    public async Task An_unchanged_status_is_answered_304_to_the_browsers_revalidation_and_a_changed_one_in_full()
+    {
+        using var stalled = new SiteFactory();
+        stalled.Settings["Conversions:RunOnThisNode"] = "false";
+        var client = await UserStories.SignedInUserAsync(stalled);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png"), Fixtures.File("horse.png")]));
+        var url = $"/batches/{batchId}";
+
+        var first = await client.Http.SendAsync(HtmxGet(url));
+        var etag = first.Headers.ETag;
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.NotNull(etag);
+        // Kept by the browser, but asked about again every time (no-store would forbid revalidating).
+        Assert.True(first.Headers.CacheControl is { Private: true, NoCache: true, NoStore: false });
+        Assert.Contains("HX-Request", first.Headers.Vary);
+
+        var again = HtmxGet(url);
+        again.Headers.IfNoneMatch.Add(etag);
+        var unchanged = await client.Http.SendAsync(again);
+        Assert.Equal(HttpStatusCode.NotModified, unchanged.StatusCode);
+        Assert.Empty(await unchanged.Content.ReadAsByteArrayAsync());
+        Assert.Equal(etag, unchanged.Headers.ETag);
+
+        // Cancel as htmx does from the fragment: its form carries no token field, the page's token goes in the header.
+        var fragment = await SiteClient.ParseAsync(first);
+        var cancel = fragment.QuerySelector<AngleSharp.Html.Dom.IHtmlFormElement>("form[action$='handler=cancel']")!;
+        Assert.Null(cancel.QuerySelector("input[name='__RequestVerificationToken']"));
+        var token = System.Text.Json.JsonDocument.Parse((await client.GetPageAsync(url)).Body!.GetAttribute("hx-headers")!).RootElement.GetProperty("RequestVerificationToken").GetString()!;
+        var canceled = await client.SubmitAsync(cancel, configure: r =>
+        {
+            r.Headers.Add("HX-Request", "true");
+            r.Headers.Add("RequestVerificationToken", token);
+        });
+        Assert.Equal(HttpStatusCode.OK, canceled.StatusCode);
+
+        var afterChange = HtmxGet(url);
+        afterChange.Headers.IfNoneMatch.Add(etag);
+        var changed = await client.Http.SendAsync(afterChange);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(etag, changed.Headers.ETag);
+        Assert.Contains("Canceled", (await SiteClient.ParseAsync(changed)).QuerySelectorAll(".conversion .badge").Select(b => b.TextContent));
+    }
+
+    [Fact]
     public async Task File_names_are_shown_as_text_never_as_markup()
     {
         var client = await UserStories.SignedInUserAsync(factory);
