@@ -5,9 +5,12 @@ namespace Image2Model.Site.Meshing;
 /// <summary>
 /// Meshes an inflated silhouette: the outline is traced through a square grid (marching squares on
 /// the signed distance, so the rim follows the outline between pixels), every inside grid node is
-/// lifted to the inflated height in front and mirrored behind, and both halves share the rim, so the
-/// solid is closed. The grid spacing is searched so the triangle count lands just under the budget;
-/// the last few triangles go to the rim by splitting its longest edges.
+/// lifted to the inflated height in front and mirrored behind. The front's rim and the back's rim
+/// are two copies of the outline a hair apart, joined by a wall too thin to see, so the solid is
+/// closed while the front can show the photo and the back a texture of its own (a vertex shared by
+/// both would drag one side's texture across the other). The grid spacing is searched so the
+/// triangle count lands just under the budget; the last few triangles go to the rim by splitting
+/// its longest edges.
 /// </summary>
 internal static class CutoutMesher
 {
@@ -16,6 +19,9 @@ internal static class CutoutMesher
 
     private const double GridShare = 0.8;
 
+    /// <summary>How far behind the front's rim the back's rim lies (working pixels): far below a screen pixel.</summary>
+    internal const float BackRimDrop = 0.05f;
+
     public static TriangleMesh Build(ShapeField field, int triangleBudget, float depthScale)
     {
         // A fifth of the triangles refine the rim, where the silhouette is judged and the surface bends most.
@@ -23,7 +29,14 @@ internal static class CutoutMesher
         var spacing = FindSpacing(field, frontBudget);
         var mesh = Build(field, spacing, depthScale, out var rimEdges);
         var missing = triangleBudget / 2 * 2 - mesh.TriangleCount;
-        mesh.SplitEdges(rimEdges, missing / 2, (a, b) => OntoOutline(field, a, b));
+        // Front and back rims are split together, 4 triangles at a time; an odd pair left over
+        // goes to one of the wall's (invisible) upright edges.
+        missing -= mesh.SplitEdgePairs(rimEdges, missing, (a, b) => OntoOutline(field, a, b), p => p with { Z = -BackRimDrop });
+        if (missing >= 2 && rimEdges.Count > 0)
+        {
+            var (front, _, back, _) = rimEdges[0];
+            mesh.SplitEdges([(back, front)], 1, (a, b) => (a + b) * 0.5f);
+        }
         return mesh;
     }
 
@@ -147,7 +160,7 @@ internal static class CutoutMesher
 
     private const double CoarseDepth = 1.5;
 
-    /// <summary>Front triangles the grid at this spacing would make.</summary>
+    /// <summary>Front triangles the grid at this spacing would make, plus its rim edges (each one wall quad).</summary>
     private static int Count(ShapeField field, double spacing)
     {
         var g = Layout(field, spacing);
@@ -176,17 +189,17 @@ internal static class CutoutMesher
                 total += inside switch
                 {
                     0 => 0,
-                    1 => 1,
-                    3 => 3,
+                    1 => 1 + 1,
+                    3 => 3 + 1,
                     4 => 2,
-                    _ => (a > 0) == (c > 0) ? (a + b + c + d > 0 ? 4 : 2) : 2,
+                    _ => (a > 0) == (c > 0) ? (a + b + c + d > 0 ? 4 + 2 : 2 + 2) : 2 + 1,
                 };
             }
         }
         return total;
     }
 
-    private static TriangleMesh Build(ShapeField field, double spacing, float depthScale, out List<(int, int)> rimEdges)
+    private static TriangleMesh Build(ShapeField field, double spacing, float depthScale, out List<(int Front, int FrontNext, int Back, int BackNext)> rimEdges)
     {
         var g = Layout(field, spacing);
         var phi = NodeValues(field, g);
@@ -199,7 +212,8 @@ internal static class CutoutMesher
         var vertical = new int[(g.Nx + 1) * g.Ny];
         Array.Fill(horizontal, -1);
         Array.Fill(vertical, -1);
-        rimEdges = [];
+        var rims = new List<(int, int, int, int)>();
+        rimEdges = rims;
 
         Span<int> frontRing = stackalloc int[6];
         Span<int> backRing = stackalloc int[6];
@@ -270,7 +284,7 @@ internal static class CutoutMesher
                     {
                         var r = Crossing(i, j, c);
                         frontRing[n] = r;
-                        backRing[n] = r;
+                        backRing[n] = r + 1;
                         isCorner[n++] = false;
                     }
                 }
@@ -286,6 +300,8 @@ internal static class CutoutMesher
                         var c0 = (start + 3 * t) % 6;
                         int p = (c0 + 5) % 6, q = (c0 + 1) % 6;
                         Emit(frontRing[p], frontRing[c0], frontRing[q], backRing[p], backRing[c0], backRing[q]);
+                        // The tip's rim edge closes its ring, q back to p.
+                        Wall(frontRing[q], frontRing[p], backRing[q], backRing[p]);
                     }
                     continue;
                 }
@@ -299,14 +315,29 @@ internal static class CutoutMesher
                     Emit(frontRing[a], frontRing[b], frontRing[c], backRing[a], backRing[b], backRing[c]);
                 }
 
-                for (var t = 0; t < n; t++)
-                {
-                    var next = (t + 1) % n;
-                    if (!isCorner[t] && !isCorner[next]) rimEdges.Add((frontRing[t], frontRing[next]));
-                }
+                Walls(frontRing, backRing, isCorner, n);
             }
         }
         return mesh;
+
+        // Joins the front's rim to the back's along every rim edge of the cell just emitted.
+        void Walls(ReadOnlySpan<int> frontRing, ReadOnlySpan<int> backRing, ReadOnlySpan<bool> isCorner, int n)
+        {
+            for (var t = 0; t < n; t++)
+            {
+                var next = (t + 1) % n;
+                if (isCorner[t] || isCorner[next]) continue;
+                Wall(frontRing[t], frontRing[next], backRing[t], backRing[next]);
+            }
+        }
+
+        // Front triangles hold the ring's edges reversed and back ones as they are; the wall holds each the other way.
+        void Wall(int f0, int f1, int b0, int b1)
+        {
+            mesh.AddTriangle(f0, f1, b1);
+            mesh.AddTriangle(f0, b1, b0);
+            rims.Add((f0, f1, b0, b1));
+        }
 
         // The ring runs clockwise on screen (y down); the front must turn counter-clockwise once
         // y is flipped up, so front triangles are emitted reversed and back ones as they are.
@@ -335,7 +366,7 @@ internal static class CutoutMesher
                 var z = MathF.Max(field.SampleBulge(x, y), MathF.Min(0.25f * phi[index], 0.5f * field.Cap)) * depthScale;
                 z = MathF.Max(z, 1e-3f);
                 front[index] = mesh.AddVertex(new Vector3(x, y, z));
-                back[index] = mesh.AddVertex(new Vector3(x, y, -z));
+                back[index] = mesh.AddVertex(new Vector3(x, y, -z), onBack: true);
             }
             return (front[index], back[index]);
         }
@@ -357,7 +388,9 @@ internal static class CutoutMesher
             int ai = a % stride, aj = a / stride, bi = b % stride, bj = b / stride;
             var x = (float)(g.X0 + (ai + (bi - ai) * t) * g.Spacing);
             var y = (float)(g.Y0 + (aj + (bj - aj) * t) * g.Spacing);
+            // The back's copy always directly follows the front's.
             table[slot] = mesh.AddVertex(new Vector3(x, y, 0));
+            mesh.AddVertex(new Vector3(x, y, -BackRimDrop), onBack: true);
             return table[slot];
         }
     }

@@ -7,7 +7,8 @@ namespace Image2Model.Site.Meshing;
 
 /// <summary>
 /// Writes the mesh as a binary glTF: Y up, centred on the origin, scaled to the requested height,
-/// with normals, texture coordinates, accessor bounds and a PBR metallic-roughness material
+/// with normals, texture coordinates (the front's vertices into the photo's region of the texture,
+/// the back's into the back's region), accessor bounds and a PBR metallic-roughness material
 /// carrying the embedded JPEG.
 /// </summary>
 internal static class GlbWriter
@@ -32,7 +33,7 @@ internal static class GlbWriter
         {
             var p = source[i];
             positions[i] = new Vector3((p.X - centre.X) * scale, -(p.Y - centre.Y) * scale, (p.Z - centre.Z) * scale);
-            uvs[i] = new Vector2((float)((p.X - texture.X0) / texture.Width), (float)((p.Y - texture.Y0) / texture.Height));
+            uvs[i] = (mesh.OnBack[i] ? texture.Back : texture.Front).Map(p.X, p.Y);
         }
         var indices = CollectionsMarshal.AsSpan(mesh.Indices);
         var normals = VertexNormals(positions, indices);

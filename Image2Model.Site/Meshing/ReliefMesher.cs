@@ -27,13 +27,13 @@ internal static class ReliefMesher
         }
 
         // Columns a and rows b: 2ab front triangles, and for P = 2(a + b) rim points,
-        // 2P side triangles and P back triangles.
+        // 2P side triangles, 2P for the thin wall where the back's texture begins, and P back triangles.
         int cols = 1, rows = 1;
         for (var a = 1; ; a++)
         {
             var b = Math.Max(1, (int)Math.Round(a * (double)h / w));
             if (Math.Max(a, b) > 2048) break;
-            var total = 2L * a * b + 6L * (a + b);
+            var total = 2L * a * b + 10L * (a + b);
             if (total > triangleBudget) break;
             cols = a;
             rows = b;
@@ -72,19 +72,25 @@ internal static class ReliefMesher
         for (var i = cols; i > 0; i--) rim.Add(front[rows * (cols + 1) + i]);
         for (var j = rows; j > 0; j--) rim.Add(front[j * (cols + 1)]);
 
+        // The sides carry the picture's edge down to a hair above the base, where the back's own
+        // texture takes over (one vertex cannot show both).
+        var sideRim = new int[rim.Count];
         var backRim = new int[rim.Count];
         for (var k = 0; k < rim.Count; k++)
         {
             var p = mesh.Positions[rim[k]];
-            backRim[k] = mesh.AddVertex(p with { Z = 0 });
+            sideRim[k] = mesh.AddVertex(p with { Z = CutoutMesher.BackRimDrop });
+            backRim[k] = mesh.AddVertex(p with { Z = 0 }, onBack: true);
         }
-        var centre = mesh.AddVertex(new Vector3(w * 0.5f, h * 0.5f, 0));
+        var centre = mesh.AddVertex(new Vector3(w * 0.5f, h * 0.5f, 0), onBack: true);
         var bottomEdges = new List<(int, int)>();
         for (var k = 0; k < rim.Count; k++)
         {
             var next = (k + 1) % rim.Count;
-            mesh.AddTriangle(rim[k], rim[next], backRim[next]);
-            mesh.AddTriangle(rim[k], backRim[next], backRim[k]);
+            mesh.AddTriangle(rim[k], rim[next], sideRim[next]);
+            mesh.AddTriangle(rim[k], sideRim[next], sideRim[k]);
+            mesh.AddTriangle(sideRim[k], sideRim[next], backRim[next]);
+            mesh.AddTriangle(sideRim[k], backRim[next], backRim[k]);
             mesh.AddTriangle(centre, backRim[k], backRim[next]);
             bottomEdges.Add((backRim[k], backRim[next]));
         }

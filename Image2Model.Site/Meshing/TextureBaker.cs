@@ -1,34 +1,64 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace Image2Model.Site.Meshing;
 
-/// <summary>A texture and where it sits in working-image coordinates (for UVs).</summary>
-internal sealed record BakedTexture(byte[] Jpeg, double X0, double Y0, double Width, double Height);
+/// <summary>
+/// Where a rectangle of working-image coordinates (X0, Y0, Width, Height) lands in the texture,
+/// in texture coordinates (U0, V0, USize, VSize).
+/// </summary>
+internal readonly record struct TextureRegion(double X0, double Y0, double Width, double Height, double U0, double V0, double USize, double VSize)
+{
+    public System.Numerics.Vector2 Map(float x, float y) =>
+        new((float)(U0 + (x - X0) / Width * USize), (float)(V0 + (y - Y0) / Height * VSize));
+}
+
+/// <summary>A texture with two regions: the photo for the front, and the back's own.</summary>
+internal sealed record BakedTexture(byte[] Jpeg, TextureRegion Front, TextureRegion Back);
 
 /// <summary>
 /// Cuts the texture out of the decoded photo and bleeds object colours outward past the outline,
-/// so texels sampled at the rim never show the background (no halo).
+/// so texels sampled at the rim never show the background (no halo). Where a thin dark outline is
+/// drawn round the object, the rim band takes it along the outline's normal from just inside, so
+/// it runs unbroken round the rim and the steep side shows no flicker between outline and fill. The back, which the camera never
+/// saw, gets the object's dominant colours, smoothly: a median over a window wider than lettering
+/// or a glint, so neither is mirrored onto it.
 /// </summary>
 internal static class TextureBaker
 {
     private const int JpegQuality = 90;
 
     /// <summary>
-    /// Texels closer to the outline than this (in working pixels) are replaced by bled colour:
-    /// they mix in background through anti-aliasing and JPEG chroma subsampling.
+    /// Texels closer to the outline than this (in working pixels) are replaced: they mix in
+    /// background through anti-aliasing and JPEG chroma subsampling.
     /// </summary>
     private const float InsideMargin = 2f;
 
-    /// <summary>
-    /// Dark texels are kept closer to the outline: a thin dark outline drawn around the object
-    /// (the apple's black line) lies entirely within <see cref="InsideMargin"/>, and bleeding would
-    /// erase it. Only the outermost, truly mixed texels are replaced.
-    /// </summary>
-    private const float DarkInsideMargin = 0.6f;
+    /// <summary>How far outside the outline the rim band's colour is carried (working pixels); beyond it, bled colour.</summary>
+    private const float OutsideBand = 2.5f;
 
-    private const int DarkLevel = 80;
+    /// <summary>
+    /// Depths inside the outline (working pixels) where the rim band looks for a thin dark outline
+    /// drawn round the object (the apple's black line, within <see cref="InsideMargin"/>), densely so
+    /// every point of the outline finds the line's core; the outermost pixel is skipped as truly mixed.
+    /// </summary>
+    private static readonly float[] LineDepths = [0.75f, 1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.25f, 2.5f, 2.75f, 3.0f];
+
+    /// <summary>Depths whose average is the object's own colour beside an outline.</summary>
+    private static readonly float[] ClearDepths = [3.0f, 3.5f, 4.0f];
+
+    private const int DarkLevel = 120;
+
+    /// <summary>The back's region: at most this many texels along its longer side, and at most a quarter of the front's.</summary>
+    private const int BackSide = 96;
+
+    /// <summary>The back's median window, as a share of its longer side: wider than a letter, narrower than the object.</summary>
+    private const double BackWindow = 0.12;
+
+    /// <summary>Texels between the regions, so filtering never mixes front and back.</summary>
+    private const int Gutter = 4;
 
     /// <param name="photo">The decoded image (possibly larger than the working image).</param>
     /// <param name="factor">Photo pixels per working pixel along each axis.</param>
@@ -53,6 +83,13 @@ internal static class TextureBaker
         // would cost more than the rest of the texture step.
         var cap = Math.Max(16, maxSize);
         var shrink = Math.Min(1.0, (double)cap / Math.Max(pw, ph));
+        // The back's region goes below the front (or beside it, for a tall front); the whole must fit the cap.
+        while (shrink > 1e-3)
+        {
+            var (aw, ah) = Layout(Math.Max(1, (int)Math.Round(pw * shrink)), Math.Max(1, (int)Math.Round(ph * shrink))).Atlas;
+            if (Math.Max(aw, ah) <= cap) break;
+            shrink *= 0.98 * cap / Math.Max(aw, ah);
+        }
         // Work buffers are pooled: fresh megabyte arrays cost page faults and collections.
         byte[]? rentedPixels = null, rentedValid = null;
         try
@@ -77,16 +114,29 @@ internal static class TextureBaker
         }
     }
 
+    /// <summary>The atlas's size and where the back's region starts, for a front of tw x th texels.</summary>
+    private static ((int W, int H) Atlas, (int X, int Y, int W, int H) Back) Layout(int tw, int th)
+    {
+        var cell = Math.Max(4, (int)Math.Ceiling(Math.Max(tw, th) / (double)BackSide));
+        int bw = Math.Max(2, (tw + cell - 1) / cell), bh = Math.Max(2, (th + cell - 1) / cell);
+        return tw >= th
+            ? ((Math.Max(tw, bw), th + Gutter + bh), (0, th + Gutter, bw, bh))
+            : ((tw + Gutter + bw, Math.Max(th, bh)), (tw + Gutter, 0, bw, bh));
+    }
+
     private static BakedTexture Bake(RgbaImage texture, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, ref byte[]? rentedValid)
     {
         int tw = texture.Width, th = texture.Height;
         var pixels = texture.Pixels;
-        if (field is not null)
+        var valid = rentedValid = ArrayPool<byte>.Shared.Rent(tw * th);
+        if (field is null)
         {
-            // Gaps the mesher closed keep their photo content (a logo's white stripe stays white).
-            var valid = rentedValid = ArrayPool<byte>.Shared.Rent(tw * th);
+            valid.AsSpan(0, tw * th).Fill(1);
+        }
+        else
+        {
             Array.Clear(valid, 0, tw * th);
-            // Texel centre -> photo -> working coordinates; keep only texels well inside the outline.
+            // Texel centre -> photo -> working coordinates.
             var stepX = (double)pw / tw / sx;
             var stepY = (double)ph / th / sy;
             double ox = px0 / sx, oy = py0 / sy;
@@ -95,31 +145,297 @@ internal static class TextureBaker
             // ShapeField.SampleSignedDistance, so the same values).
             var columns = new (int Index, float T)[tw];
             for (var x = 0; x < tw; x++) columns[x] = field.SampleAxis(ox + (x + 0.5) * stepX, horizontal: true);
+            var band = new ConcurrentBag<(int Texel, uint Colour)>();
+            var source = pixels;
             Parallel.For(0, th, y =>
             {
                 var row = valid.AsSpan(y * tw, tw);
-                var (iy, ty) = field.SampleAxis(oy + (y + 0.5) * stepY, horizontal: false);
+                var wy = oy + (y + 0.5) * stepY;
+                var (iy, ty) = field.SampleAxis(wy, horizontal: false);
                 if (iy < 0) return;
-                var alpha = pixels.AsSpan(y * tw * 4, tw * 4);
+                List<(int, uint)>? found = null;
                 for (var x = 0; x < tw; x++)
                 {
                     var (ix, tx) = columns[x];
-                    if (ix < 0 || alpha[x * 4 + 3] <= 200) continue;
+                    if (ix < 0) continue;
                     var d = field.SignedDistanceAt(ix, iy, tx, ty);
-                    // Dark in every channel: a mix of two bright colours (red object, green backdrop) is not.
-                    var dark = Math.Max(alpha[x * 4], Math.Max(alpha[x * 4 + 1], alpha[x * 4 + 2])) < DarkLevel;
-                    row[x] = d > InsideMargin || (dark && d > DarkInsideMargin) ? (byte)1 : (byte)0;
+                    if (d > InsideMargin)
+                    {
+                        if (source[(y * tw + x) * 4 + 3] > 200) row[x] = 1;
+                        continue;
+                    }
+                    if (d <= -OutsideBand) continue;
+                    var wx = ox + (x + 0.5) * stepX;
+                    if (RimColour(source, tw, th, field, wx, wy, d, ox, oy, stepX, stepY) is { } colour) (found ??= []).Add((y * tw + x, colour));
                 }
+                if (found is not null) foreach (var f in found) band.Add(f);
             });
-            PushPull.Fill(pixels, valid, tw, th);
+            // Written after the pass: the band reads the photo's texels around it. Each band texel is
+            // then averaged with its band neighbours, so neighbouring normals that found slightly
+            // different colours do not hatch the rim.
+            var words = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan(0, tw * th * 4));
+            var colours = new Dictionary<int, uint>(band.Count);
+            foreach (var (texel, colour) in band) colours[texel] = colour;
+            foreach (var (texel, _) in colours)
+            {
+                int x = texel % tw, y = texel / tw, r = 0, g = 0, b = 0, n = 0;
+                for (var dy = -1; dy <= 1; dy++)
+                {
+                    for (var dx = -1; dx <= 1; dx++)
+                    {
+                        if (x + dx < 0 || x + dx >= tw || y + dy < 0 || y + dy >= th) continue;
+                        if (!colours.TryGetValue(texel + dy * tw + dx, out var c)) continue;
+                        r += (byte)c; g += (byte)(c >> 8); b += (byte)(c >> 16); n++;
+                    }
+                }
+                words[texel] = (uint)(r / n) | (uint)(g / n) << 8 | (uint)(b / n) << 16 | 0xFF000000u;
+                valid[texel] = 1;
+            }
         }
+        var (atlasSize, backBox) = Layout(tw, th);
+        var back = BackColours(pixels, valid, tw, th, backBox.W, backBox.H);
+        if (field is not null) PushPull.Fill(pixels, valid, tw, th);
+
+        var atlas = new RgbaImage(atlasSize.W, atlasSize.H, new byte[atlasSize.W * atlasSize.H * 4]);
+        Blit(pixels, tw, th, atlas, 0, 0);
+        Blit(back, backBox.W, backBox.H, atlas, backBox.X, backBox.Y);
+        FillGutter(atlas, tw, th, backBox);
         // Opaque: JPEG has no alpha. A vector OR sets every fourth byte (little-endian RGBA words).
-        var words = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan(0, tw * th * 4));
+        var all = MemoryMarshal.Cast<byte, uint>(atlas.Pixels.AsSpan());
         var opaque = BitConverter.IsLittleEndian ? 0xFF000000u : 0x000000FFu;
-        var vectorised = words.Length - words.Length % Vector<uint>.Count;
+        var vectorised = all.Length - all.Length % Vector<uint>.Count;
         var alphaBits = new Vector<uint>(opaque);
-        for (var i = 0; i < vectorised; i += Vector<uint>.Count) (new Vector<uint>(words[i..]) | alphaBits).CopyTo(words[i..]);
-        for (var i = vectorised; i < words.Length; i++) words[i] |= opaque;
-        return new BakedTexture(texture.EncodeJpeg(JpegQuality), px0 / sx, py0 / sy, pw / sx, ph / sy);
+        for (var i = 0; i < vectorised; i += Vector<uint>.Count) (new Vector<uint>(all[i..]) | alphaBits).CopyTo(all[i..]);
+        for (var i = vectorised; i < all.Length; i++) all[i] |= opaque;
+
+        double x0 = px0 / sx, y0 = py0 / sy, width = pw / sx, height = ph / sy;
+        var front = new TextureRegion(x0, y0, width, height, 0, 0, (double)tw / atlasSize.W, (double)th / atlasSize.H);
+        // The back's region covers the same working rectangle, cell for cell.
+        var cellX = (double)tw / backBox.W;
+        var cellY = (double)th / backBox.H;
+        var backRegion = new TextureRegion(x0, y0, width, height, (double)backBox.X / atlasSize.W, (double)backBox.Y / atlasSize.H,
+            tw / cellX / atlasSize.W, th / cellY / atlasSize.H);
+        return new BakedTexture(atlas.EncodeJpeg(JpegQuality), front, backRegion);
+    }
+
+    /// <summary>
+    /// The colour of a thin dark outline at a rim-band texel (at signed distance <paramref name="d"/>):
+    /// the darkest of <see cref="LineDepths"/> along the outline's inward normal, when that is dark,
+    /// much darker than the colour further in (<see cref="ClearDepths"/>) and not dark outside.
+    /// Null when there is no such line: the texel is then bled from the clean inside.
+    /// </summary>
+    private static uint? RimColour(byte[] source, int tw, int th, ShapeField field, double wx, double wy, float d,
+        double ox, double oy, double stepX, double stepY)
+    {
+        const float h = 0.5f;
+        var gx = field.SampleSignedDistance(wx + h, wy) - field.SampleSignedDistance(wx - h, wy);
+        var gy = field.SampleSignedDistance(wx, wy + h) - field.SampleSignedDistance(wx, wy - h);
+        var length = MathF.Sqrt(gx * gx + gy * gy);
+        if (length < 1e-3f) return null;
+        gx /= length;
+        gy /= length;
+        uint? darkest = null;
+        var darkestLevel = int.MaxValue;
+        foreach (var t in LineDepths)
+        {
+            if (Along(t) is not { } c) continue;
+            // Dark in every channel: a mix of two bright colours (red object, green backdrop) is not.
+            var level = Level(c);
+            if (level < darkestLevel)
+            {
+                darkest = c;
+                darkestLevel = level;
+            }
+        }
+        int r = 0, g = 0, b = 0, n = 0;
+        foreach (var t in ClearDepths)
+        {
+            if (Along(t) is not { } c) continue;
+            r += (byte)c; g += (byte)(c >> 8); b += (byte)(c >> 16); n++;
+        }
+        uint? clear = n == 0 ? null : (uint)(r / n) | (uint)(g / n) << 8 | (uint)(b / n) << 16 | 0xFF000000u;
+        if (darkest is not { } line || darkestLevel >= DarkLevel) return null;
+        // Darker (all channels summed) than both sides: the inside, and the outside unless that is
+        // transparent. A blend of two bright colours (red object, green backdrop) is darker than
+        // neither; nor is the blend with a dark backdrop darker than the backdrop.
+        var outside = Along(-1.5f);
+        if (clear is { } inner && Sum(line) >= 0.5 * Sum(inner)) return null;
+        if (outside is { } o && Sum(line) >= 0.5 * Sum(o)) return null;
+        return line;
+
+        uint? Along(float t) => Texel(source, tw, th, (wx + (t - d) * gx - ox) / stepX - 0.5, (wy + (t - d) * gy - oy) / stepY - 0.5);
+
+        static int Level(uint c) => Math.Max((byte)c, Math.Max((byte)(c >> 8), (byte)(c >> 16)));
+
+        static int Sum(uint c) => (byte)c + (byte)(c >> 8) + (byte)(c >> 16);
+    }
+
+    /// <summary>
+    /// A bilinear sample weighted by alpha (clip art's transparent texels have no colour to lend), as
+    /// a little-endian RGBA word; null where the point is mostly transparent.
+    /// </summary>
+    private static uint? Texel(byte[] source, int tw, int th, double fx, double fy)
+    {
+        fx = Math.Clamp(fx, 0, tw - 1);
+        fy = Math.Clamp(fy, 0, th - 1);
+        int x0 = Math.Min((int)fx, Math.Max(0, tw - 2)), y0 = Math.Min((int)fy, Math.Max(0, th - 2));
+        int x1 = Math.Min(x0 + 1, tw - 1), y1 = Math.Min(y0 + 1, th - 1);
+        double tx = fx - x0, ty = fy - y0;
+        int a = (y0 * tw + x0) * 4, b = (y0 * tw + x1) * 4, c = (y1 * tw + x0) * 4, e = (y1 * tw + x1) * 4;
+        double wa = (1 - tx) * (1 - ty) * source[a + 3], wb = tx * (1 - ty) * source[b + 3];
+        double wc = (1 - tx) * ty * source[c + 3], we = tx * ty * source[e + 3];
+        var total = wa + wb + wc + we;
+        if (total < 128) return null;
+        uint word = 0;
+        for (var ch = 0; ch < 3; ch++)
+        {
+            var v = (source[a + ch] * wa + source[b + ch] * wb + source[c + ch] * wc + source[e + ch] * we) / total;
+            word |= (uint)Math.Clamp((int)Math.Round(v), 0, 255) << (8 * ch);
+        }
+        return word | 0xFF000000u;
+    }
+
+    /// <summary>
+    /// The back: the valid texels averaged into bw x bh cells, glints (near-white, unless most of the
+    /// object is white) left out, a per-channel median over a wide window (lettering and small
+    /// details are outvoted by the colour around them), holes filled, lightly blurred.
+    /// </summary>
+    private static byte[] BackColours(byte[] pixels, byte[] valid, int tw, int th, int bw, int bh)
+    {
+        var glare = new bool[tw * th];
+        int objectTexels = 0, glareTexels = 0;
+        for (var i = 0; i < tw * th; i++)
+        {
+            if (valid[i] == 0) continue;
+            objectTexels++;
+            int r = pixels[i * 4], g = pixels[i * 4 + 1], b = pixels[i * 4 + 2];
+            var max = Math.Max(r, Math.Max(g, b));
+            var min = Math.Min(r, Math.Min(g, b));
+            if (0.2126 * r + 0.7152 * g + 0.0722 * b > 215 && max - min < 50)
+            {
+                glare[i] = true;
+                glareTexels++;
+            }
+        }
+        var dropGlare = glareTexels < 0.4 * objectTexels;
+        var cells = new float[bw * bh * 4];
+        var cellX = (double)tw / bw;
+        var cellY = (double)th / bh;
+        for (var y = 0; y < th; y++)
+        {
+            var cy = Math.Min(bh - 1, (int)(y / cellY));
+            for (var x = 0; x < tw; x++)
+            {
+                var i = y * tw + x;
+                if (valid[i] == 0 || (dropGlare && glare[i])) continue;
+                var c = (cy * bw + Math.Min(bw - 1, (int)(x / cellX))) * 4;
+                cells[c] += pixels[i * 4];
+                cells[c + 1] += pixels[i * 4 + 1];
+                cells[c + 2] += pixels[i * 4 + 2];
+                cells[c + 3]++;
+            }
+        }
+        var rgba = new byte[bw * bh * 4];
+        var cellValid = new byte[bw * bh];
+        var perCell = cellX * cellY;
+        for (var k = 0; k < bw * bh; k++)
+        {
+            var n = cells[k * 4 + 3];
+            if (n <= 0) continue;
+            for (var ch = 0; ch < 3; ch++) rgba[k * 4 + ch] = (byte)Math.Round(cells[k * 4 + ch] / n);
+            // A cell mostly outside the object is filled later rather than trusted.
+            if (n >= 0.3 * perCell) cellValid[k] = 1;
+        }
+        byte[] median;
+        if (cellValid.AsSpan().IndexOf((byte)1) < 0)
+        {
+            // Nothing trustworthy (a tiny or all-glare object): what there is, smoothed.
+            for (var k = 0; k < bw * bh; k++) cellValid[k] = cells[k * 4 + 3] > 0 ? (byte)1 : (byte)0;
+            median = rgba;
+        }
+        else
+        {
+            median = Median(rgba, cellValid, bw, bh, Math.Max(1, (int)Math.Round(BackWindow * Math.Max(bw, bh))));
+        }
+        if (cellValid.AsSpan().IndexOf((byte)1) >= 0) PushPull.Fill(median, cellValid, bw, bh);
+        var smooth = MaskOps.BoxBlurRgb(median, bw, bh, 1);
+        for (var k = 0; k < bw * bh; k++)
+        {
+            median[k * 4] = smooth[k * 3];
+            median[k * 4 + 1] = smooth[k * 3 + 1];
+            median[k * 4 + 2] = smooth[k * 3 + 2];
+            median[k * 4 + 3] = 255;
+        }
+        return median;
+    }
+
+    /// <summary>Per-channel median of the valid cells within a square window (sliding histograms, one per row).</summary>
+    private static byte[] Median(byte[] rgba, byte[] cellValid, int w, int h, int radius)
+    {
+        var result = new byte[w * h * 4];
+        Parallel.For(0, h, y =>
+        {
+            var histogram = new int[3 * 256];
+            var count = 0;
+            int y0 = Math.Max(0, y - radius), y1 = Math.Min(h - 1, y + radius);
+            void Column(int x, int sign)
+            {
+                if (x < 0 || x >= w) return;
+                for (var yy = y0; yy <= y1; yy++)
+                {
+                    var k = yy * w + x;
+                    if (cellValid[k] == 0) continue;
+                    histogram[rgba[k * 4]] += sign;
+                    histogram[256 + rgba[k * 4 + 1]] += sign;
+                    histogram[512 + rgba[k * 4 + 2]] += sign;
+                    count += sign;
+                }
+            }
+            for (var x = -radius; x < radius; x++) Column(x, 1);
+            for (var x = 0; x < w; x++)
+            {
+                Column(x + radius, 1);
+                if (count > 0 && cellValid[y * w + x] != 0)
+                {
+                    for (var ch = 0; ch < 3; ch++)
+                    {
+                        var half = (count + 1) / 2;
+                        var sum = 0;
+                        var v = 0;
+                        while (v < 255 && (sum += histogram[ch * 256 + v]) < half) v++;
+                        result[(y * w + x) * 4 + ch] = (byte)v;
+                    }
+                }
+                Column(x - radius, -1);
+            }
+        });
+        return result;
+    }
+
+    private static void Blit(byte[] source, int w, int h, RgbaImage target, int x0, int y0)
+    {
+        for (var y = 0; y < h; y++) source.AsSpan(y * w * 4, w * 4).CopyTo(target.Pixels.AsSpan(((y0 + y) * target.Width + x0) * 4));
+    }
+
+    /// <summary>Repeats each region's edge into the gutter and the unused corner, so mipmaps blend like colours.</summary>
+    private static void FillGutter(RgbaImage atlas, int tw, int th, (int X, int Y, int W, int H) back)
+    {
+        var px = MemoryMarshal.Cast<byte, uint>(atlas.Pixels.AsSpan());
+        int aw = atlas.Width, ah = atlas.Height;
+        for (var y = 0; y < ah; y++)
+        {
+            for (var x = 0; x < aw; x++)
+            {
+                var inFront = x < tw && y < th;
+                var inBack = x >= back.X && y >= back.Y && x < back.X + back.W && y < back.Y + back.H;
+                if (inFront || inBack) continue;
+                // Nearest texel of the nearer region.
+                int fx = Math.Min(x, tw - 1), fy = Math.Min(y, th - 1);
+                int bx = Math.Clamp(x, back.X, back.X + back.W - 1), by = Math.Clamp(y, back.Y, back.Y + back.H - 1);
+                var toFront = Math.Abs(x - fx) + Math.Abs(y - fy);
+                var toBack = Math.Abs(x - bx) + Math.Abs(y - by);
+                px[y * aw + x] = toFront <= toBack ? px[fy * aw + fx] : px[by * aw + bx];
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -30,10 +31,13 @@ public static class PreviewRasterizer
     /// One sample by default: 2 × 2 smooths the outline but triples the drawing time, and the
     /// preview must stay a small part of a local conversion (bench/Image2Model.Bench.Results).
     /// </summary>
-    public static byte[] RenderPng(byte[] glb, int size = 512, int supersampling = 1)
+    public static byte[] RenderPng(byte[] glb, int size = 512, int supersampling = 1, PreviewStageTimes? times = null)
     {
+        var clock = Stopwatch.GetTimestamp();
         var model = ModelRoot.ParseGLB(glb, new ReadSettings { Validation = ValidationMode.Skip });
-        var meshes = Scene.Read(model);
+        PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Parse += ms);
+        var meshes = Scene.Read(model, times);
+        PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Geometry += ms);
         if (meshes.Count == 0 || meshes.All(m => m.Indices.Length == 0))
         {
             throw new InvalidDataException("The model has no triangles to draw.");
@@ -41,19 +45,47 @@ public static class PreviewRasterizer
 
         var full = size * supersampling;
         var frame = new Frame(full);
+        var projected = new List<ProjectedMesh>(meshes.Count);
         try
         {
             var camera = Camera.Framing(meshes, full);
-            foreach (var mesh in meshes)
-            {
-                Draw(mesh, camera, frame);
-            }
+            projected.AddRange(meshes.Select(mesh => ProjectedMesh.Of(mesh, camera)));
 
-            return Encode(frame, size, supersampling);
+            // Two horizontal bands, each drawn and compressed by its own core: PNG rows filtered
+            // with "Sub" depend only on themselves, so the halves never wait for each other.
+            var bands = size >= 64 && Environment.ProcessorCount > 1 ? 2 : 1;
+            var parts = new PngWriter.Part[bands];
+            var (drawMs, encodeMs) = (new double[bands], new double[bands]);
+            Parallel.For(0, bands, band =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var (top, bottom) = (band * size / bands, (band + 1) * size / bands);
+                frame.Clear(top * supersampling, bottom * supersampling);
+                foreach (var mesh in projected)
+                {
+                    Draw(mesh, camera, frame, top * supersampling, bottom * supersampling);
+                }
+
+                drawMs[band] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                started = Stopwatch.GetTimestamp();
+                parts[band] = Encode(frame, size, supersampling, top, bottom, first: band == 0, last: band == bands - 1);
+                encodeMs[band] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            });
+            PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Bands += ms);
+
+            var png = PngWriter.Assemble(size, size, supersampling == 1 ? PngWriter.Layout.RgbBlackTransparent : PngWriter.Layout.Rgba, parts);
+            times?.Draw += drawMs.Sum();
+            times?.Encode += encodeMs.Sum() + Stopwatch.GetElapsedTime(clock).TotalMilliseconds;
+            return png;
         }
         finally
         {
             frame.Return();
+            foreach (var mesh in projected)
+            {
+                mesh.Return();
+            }
+
             // Primitives may share a texture: hand each back to the pool once.
             foreach (var texture in meshes.Select(m => m.Texture).OfType<SceneTexture>().Distinct())
             {
@@ -62,199 +94,245 @@ public static class PreviewRasterizer
         }
     }
 
+    /// <summary>Sub-pixel precision of the coverage test: vertices snap to 1/16 pixel.</summary>
+    private const int SubPixelBits = 4;
+    private const int SubPixel = 1 << SubPixelBits;
+
+    /// <summary>Draws the triangles of one mesh that touch sample rows <paramref name="top"/> to <paramref name="bottom"/> (exclusive).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Draw(SceneMesh mesh, Camera camera, Frame frame)
+    private static void Draw(ProjectedMesh projected, Camera camera, Frame frame, int top, int bottom)
     {
-        var count = mesh.Positions.Length;
-        var screen = ArrayPool<Vector3>.Shared.Rent(count);
-        try
+        // No sorting: the depth buffer decides what is in front, and with back faces culled
+        // little is drawn twice, so ordering the triangles front to back costs more than it saves.
+        var indices = projected.Mesh.Indices;
+        var snapped = projected.Snapped;
+        // Pixel row y has its centre at y + ½: the band's first and last centres in sub-pixels.
+        var (firstCentre, lastCentre) = ((top * SubPixel) + (SubPixel / 2), ((bottom - 1) * SubPixel) + (SubPixel / 2));
+        for (var t = 0; t + 2 < indices.Length; t += 3)
         {
-            for (var i = 0; i < count; i++)
+            var (ia, ib, ic) = (indices[t], indices[t + 1], indices[t + 2]);
+            var (ya, yb, yc) = (snapped[ia].Y, snapped[ib].Y, snapped[ic].Y);
+            // Most triangles lie wholly in the other band: skip them before any set-up.
+            if (Math.Max(ya, Math.Max(yb, yc)) < firstCentre || Math.Min(ya, Math.Min(yb, yc)) > lastCentre)
             {
-                screen[i] = camera.Project(mesh.Positions[i]);
+                continue;
             }
 
-            // Nearest triangles first: what lies behind them then fails the depth test before it is shaded.
-            var indices = mesh.Indices;
-            var triangles = indices.Length / 3;
-            var order = ArrayPool<int>.Shared.Rent(triangles);
-            var distance = ArrayPool<float>.Shared.Rent(triangles);
-            for (var t = 0; t < triangles; t++)
-            {
-                order[t] = t;
-                distance[t] = screen[indices[3 * t]].Z + screen[indices[(3 * t) + 1]].Z + screen[indices[(3 * t) + 2]].Z;
-            }
-
-            Array.Sort(distance, order, 0, triangles);
-            for (var i = 0; i < triangles; i++)
-            {
-                var t = 3 * order[i];
-                DrawTriangle(mesh, camera, frame, screen, indices[t], indices[t + 1], indices[t + 2]);
-            }
-
-            ArrayPool<int>.Shared.Return(order);
-            ArrayPool<float>.Shared.Return(distance);
-        }
-        finally
-        {
-            ArrayPool<Vector3>.Shared.Return(screen);
+            DrawTriangle(projected, camera, frame, ia, ib, ic, top, bottom);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DrawTriangle(SceneMesh mesh, Camera camera, Frame frame, Vector3[] screen, int ia, int ib, int ic)
+    private static void DrawTriangle(ProjectedMesh projected, Camera camera, Frame frame, int ia, int ib, int ic, int top, int bottom)
     {
-        var (pa, pb, pc) = (screen[ia], screen[ib], screen[ic]);
-        // Behind the eye (cannot happen with our framing, but a stray vertex must not divide by zero).
-        if (pa.Z <= 0 || pb.Z <= 0 || pc.Z <= 0)
+        var mesh = projected.Mesh;
+        var (sa, sb, sc) = (projected.Snapped[ia], projected.Snapped[ib], projected.Snapped[ic]);
+        if (!sa.Valid || !sb.Valid || !sc.Valid)
         {
             return;
         }
 
-        var area = ((pb.X - pa.X) * (pc.Y - pa.Y)) - ((pb.Y - pa.Y) * (pc.X - pa.X));
-        if (MathF.Abs(area) < 1e-6f)
+        // Coverage in fixed point, so that two triangles sharing an edge cover each pixel on it
+        // exactly once (no cracks, nothing twice): the edge functions are exact integers, and a
+        // pixel centre exactly on an edge belongs to the triangle on one chosen side of it.
+        long x0 = sa.X, y0 = sa.Y, x1 = sb.X, y1 = sb.Y, x2 = sc.X, y2 = sc.Y;
+        var fixedArea = ((x1 - x0) * (y2 - y0)) - ((y1 - y0) * (x2 - x0));
+        // glTF: single-sided materials are not drawn from behind (half the work for a closed mesh);
+        // double-sided ones show their inside lit with the normal flipped. Screen y runs down, so
+        // a face turned to the camera winds the negative way.
+        var front = fixedArea < 0;
+        if ((!front && !mesh.DoubleSided) || fixedArea == 0)
         {
             return;
         }
 
-        var size = frame.Size;
-        var minY = Math.Max(0, (int)MathF.Ceiling(MathF.Min(pa.Y, MathF.Min(pb.Y, pc.Y)) - 0.5f));
-        var maxY = Math.Min(size - 1, (int)MathF.Floor(MathF.Max(pa.Y, MathF.Max(pb.Y, pc.Y)) - 0.5f));
-        var minX = Math.Max(0, (int)MathF.Ceiling(MathF.Min(pa.X, MathF.Min(pb.X, pc.X)) - 0.5f));
-        var maxX = Math.Min(size - 1, (int)MathF.Floor(MathF.Max(pa.X, MathF.Max(pb.X, pc.X)) - 0.5f));
+        // The pixels whose centres (x + ½, y + ½) can be inside, clipped to the frame and the band.
+        var minX = (int)Math.Max(0, CentreAtOrAfter(Math.Min(x0, Math.Min(x1, x2))));
+        var maxX = (int)Math.Min(frame.Size - 1, CentreAtOrBefore(Math.Max(x0, Math.Max(x1, x2))));
+        var minY = (int)Math.Max(top, CentreAtOrAfter(Math.Min(y0, Math.Min(y1, y2))));
+        var maxY = (int)Math.Min(bottom - 1, CentreAtOrBefore(Math.Max(y0, Math.Max(y1, y2))));
         if (minX > maxX || minY > maxY)
         {
             return;
         }
 
-        // glTF: single-sided materials are not drawn from behind (half the work for a closed mesh);
-        // double-sided ones show their inside lit with the normal flipped.
-        var facing = area < 0 ? 1f : -1f;
-        if (facing < 0 && !mesh.DoubleSided)
+        // Everything below in the snapped positions, so colours and depth agree with the coverage.
+        var (pa, pb, pc) = (sa.ToPixels(), sb.ToPixels(), sc.ToPixels());
+        if (front)
         {
-            return;
+            // One winding (positive area) for the coverage test; the colours and texture coordinates do not care.
+            (x1, y1, x2, y2) = (x2, y2, x1, y1);
         }
 
-        var ca = mesh.ColorOf(ia) * camera.Light(mesh.NormalOf(ia, ib, ic, 0) * facing);
-        var cb = mesh.ColorOf(ib) * camera.Light(mesh.NormalOf(ia, ib, ic, 1) * facing);
-        var cc = mesh.ColorOf(ic) * camera.Light(mesh.NormalOf(ia, ib, ic, 2) * facing);
+        // Edge i is the one opposite vertex i; each is ≥ 0 inside. Values at the first pixel centre.
+        var (px, py) = (((long)minX * SubPixel) + (SubPixel / 2), ((long)minY * SubPixel) + (SubPixel / 2));
+        var e0Row = Edge(x1, y1, x2, y2, px, py);
+        var e1Row = Edge(x2, y2, x0, y0, px, py);
+        var e2Row = Edge(x0, y0, x1, y1, px, py);
+        var (e0dx, e0dy) = (-(y2 - y1) * SubPixel, (x2 - x1) * SubPixel);
+        var (e1dx, e1dy) = (-(y0 - y2) * SubPixel, (x0 - x2) * SubPixel);
+        var (e2dx, e2dy) = (-(y1 - y0) * SubPixel, (x1 - x0) * SubPixel);
 
-        // Perspective-correct texture coordinates: u/z, v/z and 1/z are linear in screen space.
+        Vector4 ca, cb, cc;
+        if (front && projected.Lit is { } lit)
+        {
+            (ca, cb, cc) = (lit[ia], lit[ib], lit[ic]);
+        }
+        else
+        {
+            var facing = front ? 1f : -1f;
+            ca = mesh.ColorOf(ia) * camera.Light(mesh.NormalOf(ia, ib, ic, 0) * facing);
+            cb = mesh.ColorOf(ib) * camera.Light(mesh.NormalOf(ia, ib, ic, 1) * facing);
+            cc = mesh.ColorOf(ic) * camera.Light(mesh.NormalOf(ia, ib, ic, 2) * facing);
+        }
+
+        // Texture coordinates in texels. Perspective-correct (u/z, v/z and 1/z are linear on the
+        // screen, one division a pixel) unless the triangle is so small or so square to the view
+        // that straight interpolation strays by less than a texel, as it does for nearly every
+        // triangle of a model of tens of thousands; 1/z is the depth either way.
+        var texture = mesh.Texture;
+        var scale = texture is null ? Vector2.Zero : new Vector2(texture.Width, texture.Height);
         var (za, zb, zc) = (1f / pa.Z, 1f / pb.Z, 1f / pc.Z);
-        var (uva, uvb, uvc) = (mesh.UvOf(ia) * za, mesh.UvOf(ib) * zb, mesh.UvOf(ic) * zc);
+        var (nearest, farthest) = (MathF.Min(pa.Z, MathF.Min(pb.Z, pc.Z)), MathF.Max(pa.Z, MathF.Max(pb.Z, pc.Z)));
+        var extent = Math.Max(maxX - minX, maxY - minY) + 1;
+        var affine = (farthest - nearest) * extent < 0.25f * nearest;
+        var (uva, uvb, uvc) = (mesh.UvOf(ia) * scale, mesh.UvOf(ib) * scale, mesh.UvOf(ic) * scale);
+        if (!affine)
+        {
+            (uva, uvb, uvc) = (uva * za, uvb * zb, uvc * zc);
+        }
+
         var ta = new Vector4(uva.X, uva.Y, za, 0);
         var tb = new Vector4(uvb.X, uvb.Y, zb, 0);
         var tc = new Vector4(uvc.X, uvc.Y, zc, 0);
 
         // Barycentric weights as planes over the screen: w = w(0,0) + x·dx + y·dy.
-        var inverseArea = 1f / area;
+        var inverseArea = SubPixel * SubPixel / (float)fixedArea;
         var (w0dx, w0dy) = (-(pc.Y - pb.Y) * inverseArea, (pc.X - pb.X) * inverseArea);
         var (w1dx, w1dy) = (-(pa.Y - pc.Y) * inverseArea, (pa.X - pc.X) * inverseArea);
         var (w2dx, w2dy) = (-w0dx - w1dx, -w0dy - w1dy);
+        // Colours (0–1) come out 0–255 after multiplying by a texel (itself 0–255), so an
+        // untextured mesh's colours are scaled up front instead.
+        if (texture is null)
+        {
+            (ca, cb, cc) = (ca * 255f, cb * 255f, cc * 255f);
+        }
+
         var colorDx = (w0dx * ca) + (w1dx * cb) + (w2dx * cc);
         var colorDy = (w0dy * ca) + (w1dy * cb) + (w2dy * cc);
         var texDx = (w0dx * ta) + (w1dx * tb) + (w2dx * tc);
         var texDy = (w0dy * ta) + (w1dy * tb) + (w2dy * tc);
-        // The values at pixel centre (0.5, 0.5) relative to vertex a, where the weights are (1, 0, 0).
-        var (ox, oy) = (0.5f - pa.X, 0.5f - pa.Y);
-        var color0 = ca + (ox * colorDx) + (oy * colorDy);
-        var tex0 = ta + (ox * texDx) + (oy * texDy);
-        var w0At0 = 1 + (ox * w0dx) + (oy * w0dy);
-        var w1At0 = (ox * w1dx) + (oy * w1dy);
-        var w2At0 = (ox * w2dx) + (oy * w2dy);
+        // The values at the first pixel centre, from vertex a (where the weights are 1, 0, 0):
+        // close to the triangle, so steep planes of thin triangles keep their precision.
+        var (ox, oy) = (minX + 0.5f - pa.X, minY + 0.5f - pa.Y);
+        var colorRow = ca + (ox * colorDx) + (oy * colorDy);
+        var texRow = ta + (ox * texDx) + (oy * texDy);
 
-        var texture = mesh.Texture;
-        var cutout = mesh.AlphaCutoff;
+        var cutout = mesh.AlphaCutoff * 255f;
         var depth = frame.Depth;
         var pixels = frame.Color;
-        for (var y = minY; y <= maxY; y++)
+        var size = frame.Size;
+        for (var y = minY; y <= maxY; y++, e0Row += e0dy, e1Row += e1dy, e2Row += e2dy, colorRow += colorDy, texRow += texDy)
         {
-            // Where on this row all three weights are ≥ 0: each is linear in x, so solve for the span.
-            float left = minX, right = maxX;
-            if (!Clip(w0At0 + (y * w0dy), w0dx, ref left, ref right)
-                || !Clip(w1At0 + (y * w1dy), w1dx, ref left, ref right)
-                || !Clip(w2At0 + (y * w2dy), w2dx, ref left, ref right))
+            var (e0, e1, e2) = (e0Row, e1Row, e2Row);
+            var color = colorRow;
+            var tex = texRow;
+            var index = (y * size) + minX;
+            var inside = false;
+            for (var x = minX; x <= maxX; x++, index++, e0 += e0dx, e1 += e1dx, e2 += e2dx, color += colorDx, tex += texDx)
             {
-                continue;
-            }
+                if ((e0 | e1 | e2) < 0)
+                {
+                    // A triangle is convex: once a row has left it, the rest of the row is outside.
+                    if (inside)
+                    {
+                        break;
+                    }
 
-            var x0 = Math.Max(minX, (int)MathF.Ceiling(left));
-            var x1 = Math.Min(maxX, (int)MathF.Floor(right));
-            var color = color0 + (x0 * colorDx) + (y * colorDy);
-            var tex = tex0 + (x0 * texDx) + (y * texDy);
-            var index = (y * size) + x0;
-            for (var x = x0; x <= x1; x++, index++, color += colorDx, tex += texDx)
-            {
+                    continue;
+                }
+
+                inside = true;
                 var invZ = tex.Z;
                 if (invZ <= depth[index])
                 {
                     continue;
                 }
 
-                var lit = color;
+                var shade = color;
                 if (texture is not null)
                 {
-                    var z = 1f / invZ;
-                    var texel = texture.Sample(tex.X * z, tex.Y * z);
+                    var (u, v) = (tex.X, tex.Y);
+                    if (!affine)
+                    {
+                        var z = 1f / invZ;
+                        (u, v) = (u * z, v * z);
+                    }
+
+                    var texel = texture.Texel(u, v);
                     if (texel.W < cutout)
                     {
                         continue;
                     }
 
-                    lit *= texel;
+                    shade *= texel;
                 }
 
                 depth[index] = invZ;
-                pixels[index] = Pack(lit);
+                pixels[index] = Pack(shade);
             }
         }
     }
 
-    /// <summary>Narrows [left, right] to where <c>at0 + x·dx ≥ 0</c>; false when nothing is left.</summary>
-    private static bool Clip(float at0, float dx, ref float left, ref float right)
-    {
-        const float Slack = 1e-5f;
-        if (dx > 0)
-        {
-            left = MathF.Max(left, (-at0 - Slack) / dx);
-        }
-        else if (dx < 0)
-        {
-            right = MathF.Min(right, (-at0 - Slack) / dx);
-        }
-        else if (at0 < -Slack)
-        {
-            return false;
-        }
+    /// <summary>The first pixel whose centre (x + ½, in sub-pixels) lies at or after <paramref name="position"/>.</summary>
+    private static long CentreAtOrAfter(long position) => (position + (SubPixel / 2) - 1) >> SubPixelBits;
 
-        return left <= right;
+    /// <summary>The last pixel whose centre lies at or before <paramref name="position"/>.</summary>
+    private static long CentreAtOrBefore(long position) => (position - (SubPixel / 2)) >> SubPixelBits;
+
+    /// <summary>
+    /// Twice the signed area of (a, b, p), biased by one on edges that do not own their pixels:
+    /// a pixel centre exactly on an edge shared by two triangles is drawn by exactly one of them
+    /// (they run along it in opposite directions).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Edge(long ax, long ay, long bx, long by, long px, long py)
+    {
+        var value = ((bx - ax) * (py - ay)) - ((by - ay) * (px - ax));
+        var (dx, dy) = (bx - ax, by - ay);
+        var owns = dy > 0 || (dy == 0 && dx < 0);
+        return owns ? value : value - 1;
     }
 
+    /// <summary>
+    /// An opaque pixel from 0–255 channels. Never pure black: the PNG stores black as transparent
+    /// (<see cref="PngWriter.Layout.RgbBlackTransparent"/>), so black comes out as (0, 0, 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Pack(Vector4 c)
     {
-        var r = (uint)Math.Clamp((int)(c.X * 255f + 0.5f), 0, 255);
-        var g = (uint)Math.Clamp((int)(c.Y * 255f + 0.5f), 0, 255);
-        var b = (uint)Math.Clamp((int)(c.Z * 255f + 0.5f), 0, 255);
-        return r | (g << 8) | (b << 16) | 0xFF000000u;
+        var v = Vector4.Clamp(c + new Vector4(0.5f), Vector4.Zero, new Vector4(255f));
+        var rgb = (uint)v.X | ((uint)v.Y << 8) | ((uint)v.Z << 16);
+        return rgb == 0 ? 0xFF010000u : rgb | 0xFF000000u;
     }
 
-    /// <summary>Averages each block of samples into one pixel and writes the PNG.</summary>
+    /// <summary>Output rows <paramref name="top"/> to <paramref name="bottom"/> (exclusive), each block of samples averaged into one pixel, compressed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static byte[] Encode(Frame frame, int size, int supersampling)
+    private static PngWriter.Part Encode(Frame frame, int size, int supersampling, int top, int bottom, bool first, bool last)
     {
-        var rgba = ArrayPool<byte>.Shared.Rent(size * size * 4);
+        if (supersampling == 1)
+        {
+            // One sample: every pixel is either opaque (and never pure black, see Pack) or empty.
+            var rows = frame.Color.AsSpan(top * size, (bottom - top) * size);
+            return PngWriter.Compress(rows, size, bottom - top, PngWriter.Layout.RgbBlackTransparent, first, last);
+        }
+
+        var rgba = ArrayPool<byte>.Shared.Rent((bottom - top) * size * 4);
         try
         {
-            if (supersampling == 1)
-            {
-                // One sample: every pixel is either opaque or empty, already straight RGBA.
-                MemoryMarshal.AsBytes(frame.Color.AsSpan(0, size * size)).CopyTo(rgba);
-                return PngWriter.Write(rgba.AsSpan(0, size * size * 4), size, size);
-            }
-
             var samples = (uint)(supersampling * supersampling);
             var o = 0;
-            for (var y = 0; y < size; y++)
+            for (var y = top; y < bottom; y++)
             {
                 for (var x = 0; x < size; x++, o += 4)
                 {
@@ -288,7 +366,7 @@ public static class PreviewRasterizer
                 }
             }
 
-            return PngWriter.Write(rgba.AsSpan(0, size * size * 4), size, size);
+            return PngWriter.Compress(MemoryMarshal.Cast<byte, uint>(rgba.AsSpan(0, (bottom - top) * size * 4)), size, bottom - top, PngWriter.Layout.Rgba, first, last);
         }
         finally
         {
@@ -304,8 +382,6 @@ public static class PreviewRasterizer
             Size = size;
             Color = ArrayPool<uint>.Shared.Rent(size * size);
             Depth = ArrayPool<float>.Shared.Rent(size * size);
-            Array.Clear(Color, 0, size * size);
-            Array.Clear(Depth, 0, size * size);
         }
 
         public int Size { get; }
@@ -314,11 +390,82 @@ public static class PreviewRasterizer
 
         public float[] Depth { get; }
 
+        /// <summary>Clears rows <paramref name="top"/> to <paramref name="bottom"/> (exclusive); each band clears its own.</summary>
+        public void Clear(int top, int bottom)
+        {
+            Array.Clear(Color, top * Size, (bottom - top) * Size);
+            Array.Clear(Depth, top * Size, (bottom - top) * Size);
+        }
+
         public void Return()
         {
             ArrayPool<uint>.Shared.Return(Color);
             ArrayPool<float>.Shared.Return(Depth);
         }
+    }
+
+    /// <summary>A mesh's vertices on the screen, and their lit colours for front faces, worked out once for both bands.</summary>
+    private sealed class ProjectedMesh
+    {
+        private ProjectedMesh(SceneMesh mesh, SnappedPoint[] snapped, Vector4[]? lit) => (Mesh, Snapped, Lit) = (mesh, snapped, lit);
+
+        public SceneMesh Mesh { get; }
+
+        public SnappedPoint[] Snapped { get; }
+
+        /// <summary>Null when the mesh has no normals (each triangle is then lit flat).</summary>
+        public Vector4[]? Lit { get; }
+
+        public static ProjectedMesh Of(SceneMesh mesh, Camera camera)
+        {
+            var count = mesh.Positions.Length;
+            var snapped = ArrayPool<SnappedPoint>.Shared.Rent(count);
+            for (var i = 0; i < count; i++)
+            {
+                snapped[i] = SnappedPoint.Of(camera.Project(mesh.Positions[i]));
+            }
+
+            Vector4[]? lit = null;
+            if (mesh.Normals is { } normals)
+            {
+                lit = ArrayPool<Vector4>.Shared.Rent(count);
+                for (var i = 0; i < count; i++)
+                {
+                    lit[i] = mesh.ColorOf(i) * camera.Light(normals[i]);
+                }
+            }
+
+            return new ProjectedMesh(mesh, snapped, lit);
+        }
+
+        public void Return()
+        {
+            ArrayPool<SnappedPoint>.Shared.Return(Snapped);
+            if (Lit is not null)
+            {
+                ArrayPool<Vector4>.Shared.Return(Lit);
+            }
+        }
+    }
+
+    /// <summary>A vertex on the screen, x and y in sub-pixels, z the distance along the view.</summary>
+    private readonly record struct SnappedPoint(int X, int Y, float Z)
+    {
+        /// <summary>
+        /// False behind the eye (impossible with our framing, but a stray vertex must not divide by
+        /// zero) or absurdly far off the picture, where the edge functions could overflow.
+        /// </summary>
+        public bool Valid => Z > 0;
+
+        public static SnappedPoint Of(Vector3 screen)
+        {
+            const float Limit = 1 << 20;
+            return screen.Z > 0 && MathF.Abs(screen.X) < Limit && MathF.Abs(screen.Y) < Limit
+                ? new SnappedPoint((int)MathF.Round(screen.X * SubPixel), (int)MathF.Round(screen.Y * SubPixel), screen.Z)
+                : new SnappedPoint(0, 0, 0);
+        }
+
+        public Vector3 ToPixels() => new(X * (1f / SubPixel), Y * (1f / SubPixel), Z);
     }
 
     private sealed class Camera
@@ -350,10 +497,13 @@ public static class PreviewRasterizer
         {
             var min = new Vector3(float.MaxValue);
             var max = new Vector3(float.MinValue);
-            foreach (var p in meshes.SelectMany(m => m.Positions))
+            foreach (var mesh in meshes)
             {
-                min = Vector3.Min(min, p);
-                max = Vector3.Max(max, p);
+                foreach (var p in mesh.Positions)
+                {
+                    min = Vector3.Min(min, p);
+                    max = Vector3.Max(max, p);
+                }
             }
 
             var center = (min + max) / 2;
@@ -370,11 +520,14 @@ public static class PreviewRasterizer
 
             // Fit the projected outline (not the loose bounding sphere) to the frame.
             float left = float.MaxValue, right = float.MinValue, top = float.MaxValue, bottom = float.MinValue;
-            foreach (var p in meshes.SelectMany(m => m.Positions))
+            foreach (var mesh in meshes)
             {
-                var s = camera.Project(p);
-                (left, right) = (MathF.Min(left, s.X), MathF.Max(right, s.X));
-                (top, bottom) = (MathF.Min(top, s.Y), MathF.Max(bottom, s.Y));
+                foreach (var p in mesh.Positions)
+                {
+                    var s = camera.Project(p);
+                    (left, right) = (MathF.Min(left, s.X), MathF.Max(right, s.X));
+                    (top, bottom) = (MathF.Min(top, s.Y), MathF.Max(bottom, s.Y));
+                }
             }
 
             var scale = Fill * size / MathF.Max(MathF.Max(right - left, bottom - top), 1e-9f);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -10,7 +11,7 @@ namespace Image2Model.Site.Previews;
 /// <summary>The triangles of a glTF scene, flattened into world space.</summary>
 internal static class Scene
 {
-    public static List<SceneMesh> Read(ModelRoot model)
+    public static List<SceneMesh> Read(ModelRoot model, PreviewStageTimes? times = null)
     {
         var meshes = new List<SceneMesh>();
         var textures = new Dictionary<int, SceneTexture?>();
@@ -26,18 +27,19 @@ internal static class Scene
                     continue;
                 }
 
-                var positions = new Vector3[positionAccessor.Count];
-                positionAccessor.AsVector3Array().CopyTo(positions, 0);
-                for (var i = 0; i < positions.Length; i++)
+                var positions = Vec3(positionAccessor);
+                if (!world.IsIdentity)
                 {
-                    positions[i] = Vector3.Transform(positions[i], world);
+                    for (var i = 0; i < positions.Length; i++)
+                    {
+                        positions[i] = Vector3.Transform(positions[i], world);
+                    }
                 }
 
                 Vector3[]? normals = null;
                 if (primitive.GetVertexAccessor("NORMAL") is { } normalAccessor && normalAccessor.Count == positions.Length)
                 {
-                    normals = new Vector3[normalAccessor.Count];
-                    normalAccessor.AsVector3Array().CopyTo(normals, 0);
+                    normals = Vec3(normalAccessor);
                     for (var i = 0; i < normals.Length; i++)
                     {
                         var n = Vector3.TransformNormal(normals[i], normalMatrix);
@@ -57,14 +59,15 @@ internal static class Scene
                     if (!textures.TryGetValue(gltfTexture.LogicalIndex, out texture))
                     {
                         var image = gltfTexture.PrimaryImage?.Content;
+                        var started = Stopwatch.GetTimestamp();
                         texture = image is { IsValid: true } content ? SceneTexture.Decode(content.Content.Span) : null;
+                        times?.Texture += Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                         textures[gltfTexture.LogicalIndex] = texture;
                     }
 
                     if (texture is not null)
                     {
-                        uvs = new Vector2[uvAccessor.Count];
-                        uvAccessor.AsVector2Array().CopyTo(uvs, 0);
+                        uvs = Vec2(uvAccessor);
                     }
                 }
 
@@ -75,12 +78,11 @@ internal static class Scene
                     colorAccessor.AsColorArray().CopyTo(colors, 0);
                 }
 
-                var indices = new List<int>();
-                foreach (var (a, b, c) in primitive.GetTriangleIndices())
+                var indices = TriangleIndices(primitive);
+                // Validation is skipped for speed, so a bad index must not reach the rasterizer's arrays.
+                if (!AllBelow(indices, positions.Length))
                 {
-                    indices.Add(a);
-                    indices.Add(b);
-                    indices.Add(c);
+                    throw new InvalidDataException("The model's triangles refer to vertices it does not have.");
                 }
 
                 meshes.Add(new SceneMesh
@@ -89,7 +91,7 @@ internal static class Scene
                     Normals = normals,
                     Uvs = uvs,
                     Colors = colors,
-                    Indices = [.. indices],
+                    Indices = indices,
                     Factor = baseColor?.Color ?? Vector4.One,
                     Texture = texture,
                     AlphaCutoff = material?.Alpha == AlphaMode.MASK ? material.AlphaCutoff : 0,
@@ -99,6 +101,124 @@ internal static class Scene
         }
 
         return meshes;
+    }
+
+    // SharpGLTF's accessor views decode every element through a general path (any encoding, any
+    // stride, sparse); a plain float or index array is read in one copy instead. Anything else
+    // (quantized KHR_mesh_quantization data, interleaved or sparse accessors) takes the general path.
+    private static Vector3[] Vec3(Accessor accessor)
+    {
+        var result = new Vector3[accessor.Count];
+        if (PlainFloats(accessor, 3) is { } floats)
+        {
+            floats.AsSpan().CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        }
+        else
+        {
+            accessor.AsVector3Array().CopyTo(result, 0);
+        }
+
+        return result;
+    }
+
+    private static Vector2[] Vec2(Accessor accessor)
+    {
+        var result = new Vector2[accessor.Count];
+        if (PlainFloats(accessor, 2) is { } floats)
+        {
+            floats.AsSpan().CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        }
+        else
+        {
+            accessor.AsVector2Array().CopyTo(result, 0);
+        }
+
+        return result;
+    }
+
+    /// <summary>The accessor's bytes when they are tightly packed, non-normalized 32-bit floats; otherwise null.</summary>
+    private static ArraySegment<byte>? PlainFloats(Accessor accessor, int components)
+    {
+        if (accessor.IsSparse || accessor.Encoding != EncodingType.FLOAT || accessor.Normalized
+            || accessor.SourceBufferView is not { } view || (view.ByteStride != 0 && view.ByteStride != components * 4))
+        {
+            return null;
+        }
+
+        var length = (long)accessor.Count * components * 4;
+        if (accessor.ByteOffset < 0 || accessor.ByteOffset + length > view.Content.Count)
+        {
+            return null;
+        }
+
+        return view.Content.Slice(accessor.ByteOffset, (int)length);
+    }
+
+    private static bool AllBelow(int[] indices, int count)
+    {
+        foreach (var i in indices)
+        {
+            if ((uint)i >= (uint)count)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int[] TriangleIndices(MeshPrimitive primitive)
+    {
+        if (primitive.DrawPrimitiveType == PrimitiveType.TRIANGLES && primitive.IndexAccessor is { IsSparse: false } accessor
+            && accessor.SourceBufferView is { ByteStride: 0 } view)
+        {
+            var count = accessor.Count - (accessor.Count % 3);
+            var width = accessor.Encoding switch
+            {
+                EncodingType.UNSIGNED_INT => 4,
+                EncodingType.UNSIGNED_SHORT => 2,
+                EncodingType.UNSIGNED_BYTE => 1,
+                _ => 0,
+            };
+            if (width > 0 && accessor.ByteOffset >= 0 && accessor.ByteOffset + ((long)count * width) <= view.Content.Count)
+            {
+                var bytes = view.Content.AsSpan(accessor.ByteOffset, count * width);
+                var indices = new int[count];
+                switch (width)
+                {
+                    case 4:
+                        MemoryMarshal.Cast<byte, int>(bytes).CopyTo(indices);
+                        break;
+                    case 2:
+                        var shorts = MemoryMarshal.Cast<byte, ushort>(bytes);
+                        for (var i = 0; i < count; i++)
+                        {
+                            indices[i] = shorts[i];
+                        }
+
+                        break;
+                    default:
+                        for (var i = 0; i < count; i++)
+                        {
+                            indices[i] = bytes[i];
+                        }
+
+                        break;
+                }
+
+                return indices;
+            }
+        }
+
+        var list = new List<int>();
+        foreach (var (a, b, c) in primitive.GetTriangleIndices())
+        {
+            list.Add(a);
+            list.Add(b);
+            list.Add(c);
+        }
+
+        return [.. list];
     }
 }
 
@@ -202,16 +322,29 @@ internal sealed class SceneTexture
         }
     }
 
-    /// <summary>Nearest texel with repeat wrapping, as 0–1 RGBA.</summary>
+    public int Width => _width;
+
+    public int Height => _height;
+
+    /// <summary>The texel at (<paramref name="x"/>, <paramref name="y"/>) in texels (not 0–1), repeating, as 0–255 RGBA.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector4 Sample(float u, float v)
+    public Vector4 Texel(float x, float y)
     {
-        u -= MathF.Floor(u);
-        v -= MathF.Floor(v);
-        var x = Math.Min((int)(u * _width), _width - 1);
-        var y = Math.Min((int)(v * _height), _height - 1);
-        var p = _pixels[(y * _width) + x];
-        return new Vector4(p & 0xFF, (p >> 8) & 0xFF, (p >> 16) & 0xFF, p >> 24) * (1f / 255f);
+        var (tx, ty) = ((int)x, (int)y);
+        // Nearly always inside; only then is truncation the same as rounding down.
+        if ((uint)tx >= (uint)_width || (uint)ty >= (uint)_height || x < 0 || y < 0)
+        {
+            (tx, ty) = (Wrap(x, _width), Wrap(y, _height));
+        }
+
+        var p = _pixels[(ty * _width) + tx];
+        return new Vector4(p & 0xFF, (p >> 8) & 0xFF, (p >> 16) & 0xFF, p >> 24);
+    }
+
+    private static int Wrap(float texels, int size)
+    {
+        var wrapped = texels - (MathF.Floor(texels / size) * size);
+        return float.IsFinite(wrapped) ? Math.Clamp((int)wrapped, 0, size - 1) : 0;
     }
 
     public void Return() => ArrayPool<uint>.Shared.Return(_pixels);

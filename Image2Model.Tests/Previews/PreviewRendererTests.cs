@@ -44,6 +44,34 @@ public sealed class PreviewRendererTests
         Assert.True(centre.Red > 100 && centre.Blue < 20, $"Centre should be the near, red square, was {centre}");
     }
 
+    [Fact]
+    public void A_model_with_strided_positions_and_byte_colours_renders_like_its_plain_float_original()
+    {
+        var red = new Vector4(1, 0, 0, 1);
+        using var original = SKBitmap.Decode(PreviewRasterizer.RenderPng(PreviewTestModels.TwoSquares(red, red, farDrawnLast: false)));
+
+        using var packed = SKBitmap.Decode(PreviewRasterizer.RenderPng(PreviewTestModels.PackedSquare(red)));
+
+        var centre = packed.GetPixel(256, 256);
+        Assert.True(centre.Alpha == 255 && centre.Red > 100 && centre.Blue < 20, $"The centre should be the red square, was {centre}");
+        Assert.Equal(0, packed.GetPixel(2, 2).Alpha);
+        // One square of the two, so framed a little larger, but a square all the same: most of the picture.
+        Assert.InRange(Pixels(packed).Count(p => p.Alpha == 255), Pixels(original).Count(p => p.Alpha == 255) * 7 / 10, 512 * 512);
+    }
+
+    [Fact]
+    public void A_black_model_stays_visible_on_the_transparent_background()
+    {
+        var black = new Vector4(0, 0, 0, 1);
+
+        using var bitmap = SKBitmap.Decode(PreviewRasterizer.RenderPng(PreviewTestModels.TwoSquares(black, black, farDrawnLast: false)));
+
+        var centre = bitmap.GetPixel(256, 256);
+        Assert.Equal(255, centre.Alpha);
+        Assert.True(centre.Red + centre.Green + centre.Blue < 8, $"The centre should be black, was {centre}");
+        Assert.Equal(0, bitmap.GetPixel(2, 2).Alpha);
+    }
+
     [Theory]
     [InlineData("KHR_draco_mesh_compression")]
     [InlineData("EXT_meshopt_compression")]

@@ -31,6 +31,42 @@ public static class PreviewTestModels
         return requiredExtension is null ? glb : RequireExtension(glb, requiredExtension);
     }
 
+    /// <summary>
+    /// The near square of <see cref="TwoSquares"/> stored the way other tools often write models:
+    /// positions interleaved with padding in a strided view, colours as normalized bytes
+    /// (KHR_mesh_quantization style), indices as 16-bit.
+    /// </summary>
+    public static byte[] PackedSquare(Vector4 color)
+    {
+        var (positions, _) = Square(z: 0.5f, color);
+        const int Stride = 16; // x, y, z and four bytes of something else
+        var positionBytes = new byte[positions.Length * Stride];
+        for (var i = 0; i < positions.Length; i++)
+        {
+            MemoryMarshal.Write(positionBytes.AsSpan(i * Stride), positions[i]);
+            positionBytes.AsSpan((i * Stride) + 12, 4).Fill(0xEE);
+        }
+
+        var colorBytes = positions.SelectMany(_ => new[] { color.X, color.Y, color.Z, color.W }.Select(v => (byte)MathF.Round(v * 255))).ToArray();
+        var indexBytes = MemoryMarshal.AsBytes(new ushort[] { 0, 1, 2, 0, 2, 3 }.AsSpan()).ToArray();
+
+        var model = ModelRoot.CreateModel();
+        var primitive = model.CreateMesh("square").CreatePrimitive();
+        var positionAccessor = model.CreateAccessor();
+        positionAccessor.SetVertexData(model.UseBufferView(positionBytes, 0, positionBytes.Length, Stride, BufferMode.ARRAY_BUFFER), 0, positions.Length,
+            new AttributeFormat(DimensionType.VEC3, EncodingType.FLOAT, false));
+        primitive.SetVertexAccessor("POSITION", positionAccessor);
+        var colorAccessor = model.CreateAccessor();
+        colorAccessor.SetVertexData(model.UseBufferView(colorBytes, 0, colorBytes.Length, 0, BufferMode.ARRAY_BUFFER), 0, positions.Length,
+            new AttributeFormat(DimensionType.VEC4, EncodingType.UNSIGNED_BYTE, true));
+        primitive.SetVertexAccessor("COLOR_0", colorAccessor);
+        var indexAccessor = model.CreateAccessor();
+        indexAccessor.SetIndexData(model.UseBufferView(indexBytes, 0, indexBytes.Length, 0, BufferMode.ELEMENT_ARRAY_BUFFER), 0, 6, IndexEncodingType.UNSIGNED_SHORT);
+        primitive.SetIndexAccessor(indexAccessor);
+        model.UseScene("scene").CreateNode("square").Mesh = primitive.LogicalParent;
+        return model.WriteGLB(new WriteSettings { Validation = SharpGLTF.Validation.ValidationMode.Skip }).ToArray();
+    }
+
     private static (Vector3[] Positions, Vector4[] Colors) Square(float z, Vector4 color) =>
         ([new(-1, -1, z), new(1, -1, z), new(1, 1, z), new(-1, 1, z)], [color, color, color, color]);
 
