@@ -103,8 +103,9 @@ internal static class PollingLoad
             var staticRate = await ClosedLoopAsync(load, Static, 64, TimeSpan.FromSeconds(5));
             var fragmentRate = await ClosedLoopAsync(load, Poll, 64, TimeSpan.FromSeconds(5));
             var notModifiedBefore = Volatile.Read(ref NotModified);
+            var answeredBefore = Volatile.Read(ref Answered);
             var revalidatedRate = await ClosedLoopAsync(load, Revalidate, 64, TimeSpan.FromSeconds(5));
-            var revalidatedShare = (Volatile.Read(ref NotModified) - notModifiedBefore) / (revalidatedRate * 5);
+            var revalidatedShare = (Volatile.Read(ref NotModified) - notModifiedBefore) / (double)(Volatile.Read(ref Answered) - answeredBefore);
             // For scale: an anonymous Razor page (the sign-in form), no database, no cookie to read.
             var pageRate = await ClosedLoopAsync(load, _ => new HttpRequestMessage(HttpMethod.Get, "/account/login"), 64, TimeSpan.FromSeconds(5));
             var staticAgain = await ClosedLoopAsync(load, Static, 64, TimeSpan.FromSeconds(5));
@@ -131,8 +132,10 @@ internal static class PollingLoad
         }
     }
 
-    /// <summary>Status polls the site answered 304.</summary>
+    /// <summary>Status polls the site answered 304, and all it answered.</summary>
     private static int NotModified;
+
+    private static int Answered;
 
     /// <summary>Open loop at the watchers' rate for 15 s: latency, and the site's CPU and memory meanwhile.</summary>
     private static async Task<string> WatchAsync(HttpClient http, int site, Func<int, HttpRequestMessage> request, int watchers)
@@ -290,6 +293,7 @@ internal static class PollingLoad
 
         if (response.RequestMessage?.Options.TryGetValue(WatchedKey, out var watched) == true)
         {
+            Interlocked.Increment(ref Answered);
             if (response.StatusCode == HttpStatusCode.NotModified)
             {
                 Interlocked.Increment(ref NotModified);
