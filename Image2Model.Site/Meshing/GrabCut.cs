@@ -15,6 +15,7 @@ namespace Image2Model.Site.Meshing;
 internal static class GrabCut
 {
     private const int Components = 5;
+
     private const double Gamma = 50;
     private const double Scale = 64;
     private const double ShadowShare = 0.25;
@@ -50,7 +51,11 @@ internal static class GrabCut
 
     /// <param name="coarseImage">The image box-downsampled by <see cref="CoarseStep"/> (the image itself when that is 1).</param>
     /// <param name="initial">First guess, 1 = object, at the coarse image's size.</param>
-    public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior)
+    /// <param name="salient">
+    /// Coarse: what stands out from the frame's colours. Where the frame shows neither it nor the
+    /// first guess's object, the frame is held as backdrop.
+    /// </param>
+    public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, byte[] salient, int rounds, double borderPrior)
     {
         int w = image.Width, h = image.Height;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -67,7 +72,7 @@ internal static class GrabCut
         var soft = DefocusMap.SoftEdgeShare(image, factor, cw, ch, reach: 5);
         if (StageTimes.Masks is not null) StageTimes.Mask("soft", [.. soft.Select(v => (byte)(v > 0.3 ? 1 : 0))], cw, ch);
         StageTimes.Lap("gc setup", clock);
-        var hard = HardBackground(labels, cw, ch);
+        var hard = HardBackground(labels, salient, cw, ch);
         var frame = FrameModel(coarse, cw, ch);
         // The first guess is rough, so its pieces are not counted as rivals; after that, the most
         // seen in any round (once dropped, a rival piece never comes back to be counted).
@@ -152,7 +157,7 @@ internal static class GrabCut
             Cut(w, h, fullUnary, fullEdges, mask, band);
             StageTimes.Lap("gc band cut", clock);
         }
-        var claim = FrameClaim(coarse, cw, ch, fg, bg);
+        var claim = FrameClaim(coarse, cw, ch, fg, bg, soft, labels);
         StageTimes.Lap("gc claim", clock);
         return new Result(mask, preference, rivals, claim) { InitialRivals = initialRivals };
     }
@@ -260,10 +265,17 @@ internal static class GrabCut
     /// How much of the frame's edge looks like the object: a portrait's shoulders or a cat's fur
     /// reach the frame, and holding the frame band as backdrop must not hide that from the judge.
     /// </summary>
-    private static double FrameClaim(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg)
+    /// <remarks>
+    /// Only the frame next to the object counts: the object runs off the frame where it reaches it,
+    /// not where a far stretch of table merely shares a colour with it.
+    /// </remarks>
+    private static double FrameClaim(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, float[] soft, byte[] labels)
     {
+        var near = (byte[])labels.Clone();
+        MaskOps.Dilate(near, w, h, Math.Max(2, Math.Min(w, h) / 30));
         var band = Math.Max(1, Math.Min(w, h) / 100);
         int claimed = 0, total = 0;
+        var seen = StageTimes.Masks is null ? null : new byte[w * h];
         for (var y = 0; y < h; y++)
         {
             for (var x = 0; x < w; x++)
@@ -271,13 +283,19 @@ internal static class GrabCut
                 if (x >= band && y >= band && x < w - band && y < h - band) continue;
                 var i = y * w + x;
                 total++;
-                if (fg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) < bg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) - 1) claimed++;
+                // Out-of-focus stretches of the frame are backdrop seen behind the object, whatever their colour.
+                if (near[i] != 0 && fg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) + DefocusWeight * soft[i] < bg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) - 1)
+                {
+                    claimed++;
+                    if (seen is not null) seen[i] = 1;
+                }
             }
         }
+        if (seen is not null) StageTimes.Mask("claimed", seen, w, h);
         return total == 0 ? 0 : (double)claimed / total;
     }
 
-    private static bool[] HardBackground(byte[] labels, int w, int h)
+    private static bool[] HardBackground(byte[] labels, byte[] salient, int w, int h)
     {
         var hard = new bool[w * h];
         var band = Math.Max(1, Math.Min(w, h) / 100);
@@ -286,7 +304,7 @@ internal static class GrabCut
             for (var x = 0; x < w; x++)
             {
                 var i = y * w + x;
-                if (labels[i] == 0 && (x < band || y < band || x >= w - band || y >= h - band)) hard[i] = true;
+                if ((labels[i] == 0 || salient[i] == 0) && (x < band || y < band || x >= w - band || y >= h - band)) hard[i] = true;
             }
         }
         return hard;
