@@ -39,9 +39,11 @@ internal static class GrabCut
     /// <param name="initial">First guess, 1 = object, at the image's size.</param>
     /// <param name="borderPrior">Extra cost, in nats, for object pixels on the frame's outermost rows and columns.</param>
     /// <remarks>
-    /// Frame-border pixels that the first guess calls backdrop stay backdrop: a piece of backdrop
-    /// that reaches the frame (the lower sky, a tile) can otherwise be won over by the object's
-    /// mixture, while an object cut off by the frame is object there in the first guess already.
+    /// The frame's outermost rows and columns (1 % of the shorter side) are held as backdrop: a
+    /// piece of backdrop that reaches the frame (the lower sky, a tile, a table top) can otherwise
+    /// be won over by the object's mixture, and the long seam along the frame it would need makes
+    /// the cut pay for it. An object cut off by the frame loses only that thin strip; the judge
+    /// looks just inside it to see that the object runs off the frame.
     /// </remarks>
     /// <summary>
     /// The rounds run on a grid of about 200 pixels along the longer side (every <c>step</c>-th
@@ -51,11 +53,7 @@ internal static class GrabCut
 
     /// <param name="coarseImage">The image box-downsampled by <see cref="CoarseStep"/> (the image itself when that is 1).</param>
     /// <param name="initial">First guess, 1 = object, at the coarse image's size.</param>
-    /// <param name="salient">
-    /// Coarse: what stands out from the frame's colours. Where the frame shows neither it nor the
-    /// first guess's object, the frame is held as backdrop.
-    /// </param>
-    public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, byte[] salient, int rounds, double borderPrior)
+    public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior)
     {
         int w = image.Width, h = image.Height;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -72,7 +70,7 @@ internal static class GrabCut
         var soft = DefocusMap.SoftEdgeShare(image, factor, cw, ch, reach: 5);
         if (StageTimes.Masks is not null) StageTimes.Mask("soft", [.. soft.Select(v => (byte)(v > 0.3 ? 1 : 0))], cw, ch);
         StageTimes.Lap("gc setup", clock);
-        var hard = HardBackground(labels, salient, cw, ch);
+        var hard = HardBackground(cw, ch);
         var frame = FrameModel(coarse, cw, ch);
         // The first guess is rough, so its pieces are not counted as rivals; after that, the most
         // seen in any round (once dropped, a rival piece never comes back to be counted).
@@ -295,7 +293,7 @@ internal static class GrabCut
         return total == 0 ? 0 : (double)claimed / total;
     }
 
-    private static bool[] HardBackground(byte[] labels, byte[] salient, int w, int h)
+    private static bool[] HardBackground(int w, int h)
     {
         var hard = new bool[w * h];
         var band = Math.Max(1, Math.Min(w, h) / 100);
@@ -304,7 +302,7 @@ internal static class GrabCut
             for (var x = 0; x < w; x++)
             {
                 var i = y * w + x;
-                if ((labels[i] == 0 || salient[i] == 0) && (x < band || y < band || x >= w - band || y >= h - band)) hard[i] = true;
+                if (x < band || y < band || x >= w - band || y >= h - band) hard[i] = true;
             }
         }
         return hard;

@@ -71,13 +71,12 @@ internal static class Segmentation
         var salient = Salient(coarse, fallBackToRectangle: initial is null);
         StageTimes.Mask("salient", salient, cw, ch);
         StageTimes.Lap("salient", clock);
-        var salientGuess = (byte[])salient.Clone();
         if (initial is null) initial = salient;
         else
         {
             for (var i = 0; i < cn; i++) initial[i] |= salient[i];
         }
-        var cut = GrabCut.Run(image, coarse, initial, salientGuess, GrabCutRounds, borderPrior: seeded ? 0.5 : 1.5);
+        var cut = GrabCut.Run(image, coarse, initial, GrabCutRounds, borderPrior: seeded ? 0.5 : 1.5);
         var mask = cut.Mask;
         StageTimes.Lap("grabcut", clock);
         ReopenHoles(mask, cut.Preference, w, h);
