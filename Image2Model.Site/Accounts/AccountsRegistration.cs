@@ -62,6 +62,9 @@ public static class AccountsRegistration
         builder.Services.AddScoped<SignInThrottle>();
         builder.Services.AddScoped<PasswordSignIn>();
         builder.Services.AddScoped<SignInSessions>();
+        builder.Services.AddOptions<SignInSessionOptions>().BindConfiguration(SignInSessionOptions.Section);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<KnownSessions>();
         return builder;
     }
 }

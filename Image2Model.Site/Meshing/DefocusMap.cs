@@ -15,7 +15,7 @@ namespace Image2Model.Site.Meshing;
 internal static class DefocusMap
 {
     /// <summary>Gradient (levels per pixel, after smoothing) an edge needs to be judged at all.</summary>
-    private const int MinGradient = 8;
+    private const int MinGradient = 5;
 
     /// <summary>Gradient ratio above which an edge is crisp (edge blur σ below ~1.3 px) and below which it is soft (σ above ~2 px).</summary>
     private const double CrispRatio = 1.45;

@@ -15,6 +15,7 @@ namespace Image2Model.Site.Meshing;
 internal static class GrabCut
 {
     private const int Components = 5;
+
     private const double Gamma = 50;
     private const double Scale = 64;
     private const double ShadowShare = 0.25;
@@ -38,9 +39,11 @@ internal static class GrabCut
     /// <param name="initial">First guess, 1 = object, at the image's size.</param>
     /// <param name="borderPrior">Extra cost, in nats, for object pixels on the frame's outermost rows and columns.</param>
     /// <remarks>
-    /// Frame-border pixels that the first guess calls backdrop stay backdrop: a piece of backdrop
-    /// that reaches the frame (the lower sky, a tile) can otherwise be won over by the object's
-    /// mixture, while an object cut off by the frame is object there in the first guess already.
+    /// The frame's outermost rows and columns (1 % of the shorter side) are held as backdrop: a
+    /// piece of backdrop that reaches the frame (the lower sky, a tile, a table top) can otherwise
+    /// be won over by the object's mixture, and the long seam along the frame it would need makes
+    /// the cut pay for it. An object cut off by the frame loses only that thin strip; the judge
+    /// looks just inside it to see that the object runs off the frame.
     /// </remarks>
     /// <summary>
     /// The rounds run on a grid of about 200 pixels along the longer side (every <c>step</c>-th
@@ -67,7 +70,7 @@ internal static class GrabCut
         var soft = DefocusMap.SoftEdgeShare(image, factor, cw, ch, reach: 5);
         if (StageTimes.Masks is not null) StageTimes.Mask("soft", [.. soft.Select(v => (byte)(v > 0.3 ? 1 : 0))], cw, ch);
         StageTimes.Lap("gc setup", clock);
-        var hard = HardBackground(labels, cw, ch);
+        var hard = HardBackground(cw, ch);
         var frame = FrameModel(coarse, cw, ch);
         // The first guess is rough, so its pieces are not counted as rivals; after that, the most
         // seen in any round (once dropped, a rival piece never comes back to be counted).
@@ -76,18 +79,34 @@ internal static class GrabCut
         var initialRivals = SelectPieces(labels, cw, ch, coarse, frame);
         StageTimes.Mask("coarse-selected", labels, cw, ch);
         double rivals = 0;
-        for (var round = 0; round < rounds; round++)
+        void Rounds(int count)
         {
-            if (!FitModels(coarse, labels, out fg, out bg)) break;
-            StageTimes.Lap("gc fit", clock);
-            Unaries(coarse, cw, ch, fg, bg, borderPrior, hard, null, unary, soft, cw, 1);
-            StageTimes.Lap("gc unary", clock);
-            var changed = Cut(cw, ch, unary, edges, labels, band: null);
-            StageTimes.Mask($"round{round}", labels, cw, ch);
-            StageTimes.Lap("gc cut", clock);
-            rivals = Math.Max(rivals, SelectPieces(labels, cw, ch, coarse, frame));
-            StageTimes.Lap("gc pieces", clock);
-            if (changed < cw * ch / 2000) break;
+            for (var round = 0; round < count; round++)
+            {
+                if (!FitModels(coarse, labels, out fg, out bg)) break;
+                StageTimes.Lap("gc fit", clock);
+                Unaries(coarse, cw, ch, fg, bg, borderPrior, hard, null, unary, soft, cw, 1);
+                StageTimes.Lap("gc unary", clock);
+                var changed = Cut(cw, ch, unary, edges, labels, band: null);
+                StageTimes.Mask($"round{round}", labels, cw, ch);
+                StageTimes.Lap("gc cut", clock);
+                rivals = Math.Max(rivals, SelectPieces(labels, cw, ch, coarse, frame));
+                StageTimes.Lap("gc pieces", clock);
+                if (changed < cw * ch / 2000) break;
+            }
+        }
+        Rounds(rounds);
+        // A cut that runs off the frame on several sides has usually taken in backdrop (the lower
+        // sky, a table top) along with the object. If a compact part of it stands clear of the
+        // frame, that part is tried alone; it is kept if it runs off fewer sides.
+        var sides = SidesReached(labels, cw, ch);
+        if (fg is not null && sides >= 2 && Peel(labels, cw, ch) is { } peeled)
+        {
+            var kept = (labels, fg, bg, (float[])unary.Clone(), rivals);
+            labels = peeled;
+            Rounds(2);
+            if (fg is null || bg is null || SidesReached(labels, cw, ch) >= sides) (labels, fg, bg, unary, rivals) = kept;
+            else StageTimes.Mask("peeled", labels, cw, ch);
         }
         if (fg is null || bg is null) return new Result(Upscale(initial, cw, ch, w, h, factor), new float[w * h]);
 
@@ -152,9 +171,69 @@ internal static class GrabCut
             Cut(w, h, fullUnary, fullEdges, mask, band);
             StageTimes.Lap("gc band cut", clock);
         }
-        var claim = FrameClaim(coarse, cw, ch, fg, bg);
+        var claim = FrameClaim(coarse, cw, ch, fg, bg, soft, labels);
         StageTimes.Lap("gc claim", clock);
         return new Result(mask, preference, rivals, claim) { InitialRivals = initialRivals };
+    }
+
+    /// <summary>How many sides of the frame the object reaches (more than 5 % of the side, just inside the held band).</summary>
+    private static int SidesReached(byte[] labels, int w, int h)
+    {
+        var d = Math.Max(1, Math.Min(w, h) / 100) + 1;
+        if (2 * d >= Math.Min(w, h)) return 0;
+        int top = 0, bottom = 0, left = 0, right = 0;
+        for (var x = d; x < w - d; x++) { top += labels[d * w + x]; bottom += labels[(h - 1 - d) * w + x]; }
+        for (var y = d; y < h - d; y++) { left += labels[y * w + d]; right += labels[y * w + w - 1 - d]; }
+        var sides = 0;
+        foreach (var (count, length) in new[] { (top, w), (bottom, w), (left, h), (right, h) })
+        {
+            if (count > 0.05 * (length - 2 * d)) sides++;
+        }
+        return sides;
+    }
+
+    /// <summary>
+    /// The largest part of the object that an opening separates from the frame and that keeps
+    /// clear of it, grown back to the object's own pixels; null when there is none worth trying.
+    /// </summary>
+    private static byte[]? Peel(byte[] labels, int w, int h)
+    {
+        var r = Math.Max(2, Math.Min(w, h) / 40);
+        var opened = (byte[])labels.Clone();
+        MaskOps.Erode(opened, w, h, r);
+        MaskOps.Dilate(opened, w, h, r);
+        var d = Math.Max(1, Math.Min(w, h) / 100) + 1;
+        var piece = new int[w * h];
+        var queue = new int[w * h];
+        int best = 0, bestSize = 0, next = 0, total = 0;
+        foreach (var v in labels) total += v;
+        for (var i = 0; i < w * h; i++)
+        {
+            if (opened[i] == 0 || piece[i] != 0) continue;
+            var id = ++next;
+            int head = 0, tail = 0;
+            queue[tail++] = i;
+            piece[i] = id;
+            var reaches = false;
+            while (head < tail)
+            {
+                var p = queue[head++];
+                int x = p % w, y = p / w;
+                if (x <= d || y <= d || x >= w - 1 - d || y >= h - 1 - d) reaches = true;
+                if (x > 0 && opened[p - 1] != 0 && piece[p - 1] == 0) { piece[p - 1] = id; queue[tail++] = p - 1; }
+                if (x < w - 1 && opened[p + 1] != 0 && piece[p + 1] == 0) { piece[p + 1] = id; queue[tail++] = p + 1; }
+                if (y > 0 && opened[p - w] != 0 && piece[p - w] == 0) { piece[p - w] = id; queue[tail++] = p - w; }
+                if (y < h - 1 && opened[p + w] != 0 && piece[p + w] == 0) { piece[p + w] = id; queue[tail++] = p + w; }
+            }
+            if (!reaches && tail > bestSize) { best = id; bestSize = tail; }
+        }
+        // Specks are not a subject; a part that is nearly all of the cut changes nothing.
+        if (best == 0 || bestSize < 0.1 * total || bestSize > 0.9 * total) return null;
+        var peeled = new byte[w * h];
+        for (var i = 0; i < w * h; i++) peeled[i] = piece[i] == best ? (byte)1 : (byte)0;
+        MaskOps.Dilate(peeled, w, h, r + 1);
+        for (var i = 0; i < w * h; i++) peeled[i] &= labels[i];
+        return peeled;
     }
 
     private static byte[] Upscale(byte[] labels, int cw, int ch, int w, int h, int factor)
@@ -260,10 +339,17 @@ internal static class GrabCut
     /// How much of the frame's edge looks like the object: a portrait's shoulders or a cat's fur
     /// reach the frame, and holding the frame band as backdrop must not hide that from the judge.
     /// </summary>
-    private static double FrameClaim(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg)
+    /// <remarks>
+    /// Only the frame next to the object counts: the object runs off the frame where it reaches it,
+    /// not where a far stretch of table merely shares a colour with it.
+    /// </remarks>
+    private static double FrameClaim(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, float[] soft, byte[] labels)
     {
+        var near = (byte[])labels.Clone();
+        MaskOps.Dilate(near, w, h, Math.Max(2, Math.Min(w, h) / 30));
         var band = Math.Max(1, Math.Min(w, h) / 100);
         int claimed = 0, total = 0;
+        var seen = StageTimes.Masks is null ? null : new byte[w * h];
         for (var y = 0; y < h; y++)
         {
             for (var x = 0; x < w; x++)
@@ -271,13 +357,19 @@ internal static class GrabCut
                 if (x >= band && y >= band && x < w - band && y < h - band) continue;
                 var i = y * w + x;
                 total++;
-                if (fg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) < bg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) - 1) claimed++;
+                // Out-of-focus stretches of the frame are backdrop seen behind the object, whatever their colour.
+                if (near[i] != 0 && fg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) + DefocusWeight * soft[i] < bg.Cost(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) - 1)
+                {
+                    claimed++;
+                    if (seen is not null) seen[i] = 1;
+                }
             }
         }
+        if (seen is not null) StageTimes.Mask("claimed", seen, w, h);
         return total == 0 ? 0 : (double)claimed / total;
     }
 
-    private static bool[] HardBackground(byte[] labels, int w, int h)
+    private static bool[] HardBackground(int w, int h)
     {
         var hard = new bool[w * h];
         var band = Math.Max(1, Math.Min(w, h) / 100);
@@ -286,7 +378,7 @@ internal static class GrabCut
             for (var x = 0; x < w; x++)
             {
                 var i = y * w + x;
-                if (labels[i] == 0 && (x < band || y < band || x >= w - band || y >= h - band)) hard[i] = true;
+                if (x < band || y < band || x >= w - band || y >= h - band) hard[i] = true;
             }
         }
         return hard;

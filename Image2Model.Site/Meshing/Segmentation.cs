@@ -26,6 +26,8 @@ internal static class Segmentation
 {
     private const int GrabCutRounds = 4;
 
+    private const double MaxGuessCoverage = 0.7;
+
     public static SegmentationResult Find(RgbaImage image)
     {
         int w = image.Width, h = image.Height, n = w * h;
@@ -61,7 +63,7 @@ internal static class Segmentation
         {
             var covered = 0;
             foreach (var v in initial) covered += v;
-            if (covered < 0.005 * cn || covered > 0.95 * cn) initial = null;
+            if (covered < 0.005 * cn || covered > MaxGuessCoverage * cn) initial = null;
         }
         // What the border model missed (an object face as dull as the backdrop's noise) may still be
         // rare among the frame's colours; with no plain border at all, that is the only guess.
@@ -81,6 +83,8 @@ internal static class Segmentation
         MaskOps.Open(mask, w, h);
         MaskOps.FillHolesSmallerThan(mask, w, h, Math.Max(24, n / 2000));
         var candidate = (byte[])mask.Clone();
+        StageTimes.Mask("candidate", candidate, w, h);
+        if (StageTimes.Masks is not null) Console.WriteLine($"frame claim {cut.FrameClaim:F3}, rivals {cut.Rivals:F3} / initial {cut.InitialRivals:F3}");
         // With no plain border, the first guess is simply what stands out from the frame's colours
         // (a portrait's face, suit, flag and props): separate things standing out alike mean no
         // single subject. With a border model, the first guess is rougher (stray tiles) and the

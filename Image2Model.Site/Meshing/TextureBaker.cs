@@ -40,6 +40,19 @@ internal static class TextureBaker
     private const float OutsideBand = 2.5f;
 
     /// <summary>
+    /// How far inside the outline a drawn outline is painted (working pixels). The steep side of the
+    /// model stretches these texels from the rim up its slope; kept this thin, the outline is a seam
+    /// round the rim, not a dark band down the side. From the front it still shows as the photo's line.
+    /// </summary>
+    private const float LineInside = 1f;
+
+    /// <summary>Texels deeper than this (working pixels) are never smoothed along the outline: the surface is gentle there.</summary>
+    private const float MaxSmoothDepth = 12f;
+
+    /// <summary>The most the smoothing along the outline reaches either way (working pixels).</summary>
+    private const double MaxSmoothReach = 6;
+
+    /// <summary>
     /// Depths inside the outline (working pixels) where the rim band looks for a thin dark outline
     /// drawn round the object (the apple's black line, within <see cref="InsideMargin"/>), densely so
     /// every point of the outline finds the line's core; the outermost pixel is skipped as truly mixed.
@@ -164,7 +177,7 @@ internal static class TextureBaker
                         if (source[(y * tw + x) * 4 + 3] > 200) row[x] = 1;
                         continue;
                     }
-                    if (d <= -OutsideBand) continue;
+                    if (d <= -OutsideBand || d > LineInside) continue;
                     var wx = ox + (x + 0.5) * stepX;
                     if (RimColour(source, tw, th, field, wx, wy, d, ox, oy, stepX, stepY) is { } colour) (found ??= []).Add((y * tw + x, colour));
                 }
@@ -194,7 +207,11 @@ internal static class TextureBaker
         }
         var (atlasSize, backBox) = Layout(tw, th);
         var back = BackColours(pixels, valid, tw, th, backBox.W, backBox.H);
-        if (field is not null) PushPull.Fill(pixels, valid, tw, th);
+        if (field is not null)
+        {
+            PushPull.Fill(pixels, valid, tw, th);
+            SmoothAlongOutline(pixels, tw, th, field, px0 / sx, py0 / sy, (double)pw / tw / sx, (double)ph / th / sy);
+        }
 
         var atlas = new RgbaImage(atlasSize.W, atlasSize.H, new byte[atlasSize.W * atlasSize.H * 4]);
         Blit(pixels, tw, th, atlas, 0, 0);
@@ -216,6 +233,62 @@ internal static class TextureBaker
         var backRegion = new TextureRegion(x0, y0, width, height, (double)backBox.X / atlasSize.W, (double)backBox.Y / atlasSize.H,
             tw / cellX / atlasSize.W, th / cellY / atlasSize.H);
         return new BakedTexture(atlas.EncodeJpeg(JpegQuality), front, backRegion);
+    }
+
+    /// <summary>
+    /// Where the surface turns steep towards the rim, the side stretches each texel up the slope
+    /// (by about the slope), so any variation along the outline becomes a streak. Those texels are
+    /// averaged along the outline over about as far as they are stretched across it: the side shows
+    /// blended colour, and the front, which sees that band foreshortened, loses little.
+    /// </summary>
+    private static void SmoothAlongOutline(byte[] pixels, int tw, int th, ShapeField field, double ox, double oy, double stepX, double stepY)
+    {
+        var source = pixels.AsSpan(0, tw * th * 4).ToArray();
+        var texel = Math.Max(stepX, stepY);
+        Parallel.For(0, th, y =>
+        {
+            var wy = oy + (y + 0.5) * stepY;
+            for (var x = 0; x < tw; x++)
+            {
+                var wx = ox + (x + 0.5) * stepX;
+                var d = field.SampleSignedDistance(wx, wy);
+                if (d <= -OutsideBand || d > MaxSmoothDepth) continue;
+                const float h = 0.5f;
+                var gx = field.SampleSignedDistance(wx + h, wy) - field.SampleSignedDistance(wx - h, wy);
+                var gy = field.SampleSignedDistance(wx, wy + h) - field.SampleSignedDistance(wx, wy - h);
+                var length = MathF.Sqrt(gx * gx + gy * gy);
+                if (length < 1e-3f) continue;
+                // The slope just inside the rim point this texel belongs to (outside, the rim's own).
+                var inward = MathF.Max(0, -d) + 0.5f;
+                double bx = wx + inward * gx / length, by = wy + inward * gy / length;
+                var sx = field.SampleBulge(bx + h, by) - field.SampleBulge(bx - h, by);
+                var sy = field.SampleBulge(bx, by + h) - field.SampleBulge(bx, by - h);
+                var reach = Math.Min(MaxSmoothReach, 0.75 * MathF.Sqrt(sx * sx + sy * sy));
+                var steps = (int)Math.Floor(reach / texel);
+                if (steps < 1) continue;
+                double tx = -gy / length * texel, ty = gx / length * texel;
+                double r = 0, g = 0, b = 0;
+                var n = 0;
+                for (var k = -steps; k <= steps; k++)
+                {
+                    var fx = Math.Clamp((wx + k * tx - ox) / stepX - 0.5, 0, tw - 1);
+                    var fy = Math.Clamp((wy + k * ty - oy) / stepY - 0.5, 0, th - 1);
+                    int x0 = Math.Min((int)fx, Math.Max(0, tw - 2)), y0 = Math.Min((int)fy, Math.Max(0, th - 2));
+                    int x1 = Math.Min(x0 + 1, tw - 1), y1 = Math.Min(y0 + 1, th - 1);
+                    double ax = fx - x0, ay = fy - y0;
+                    int i00 = (y0 * tw + x0) * 4, i10 = (y0 * tw + x1) * 4, i01 = (y1 * tw + x0) * 4, i11 = (y1 * tw + x1) * 4;
+                    double w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay;
+                    r += source[i00] * w00 + source[i10] * w10 + source[i01] * w01 + source[i11] * w11;
+                    g += source[i00 + 1] * w00 + source[i10 + 1] * w10 + source[i01 + 1] * w01 + source[i11 + 1] * w11;
+                    b += source[i00 + 2] * w00 + source[i10 + 2] * w10 + source[i01 + 2] * w01 + source[i11 + 2] * w11;
+                    n++;
+                }
+                var o = (y * tw + x) * 4;
+                pixels[o] = (byte)Math.Round(r / n);
+                pixels[o + 1] = (byte)Math.Round(g / n);
+                pixels[o + 2] = (byte)Math.Round(b / n);
+            }
+        });
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 namespace Image2Model.Site.Previews;
 
 /// <summary>
-/// Writes 8-bit PNGs. Our own because Skia's encoder (libpng + classic zlib) takes several
+/// Writes 8-bit RGBA PNGs. Our own because Skia's encoder (libpng + classic zlib) takes several
 /// times longer than .NET's zlib-ng on the same pixels, and the preview's time counts against
 /// every conversion. A picture can be compressed in parts on several cores: each part is a
 /// run of rows, its deflate data ends on a byte boundary (a sync flush), and the parts' data
@@ -16,20 +16,6 @@ namespace Image2Model.Site.Previews;
 internal static class PngWriter
 {
     private static readonly uint[] CrcTable = BuildCrcTable();
-
-    /// <summary>How the pixels are stored in the file.</summary>
-    public enum Layout : byte
-    {
-        /// <summary>Red, green, blue, alpha: any transparency.</summary>
-        Rgba = 6,
-
-        /// <summary>
-        /// Red, green, blue, and black (0, 0, 0) meaning transparent (a tRNS chunk): for pictures
-        /// whose pixels are each fully opaque or fully transparent, a quarter fewer bytes to
-        /// compress. Opaque pixels must not be pure black.
-        /// </summary>
-        RgbBlackTransparent = 2,
-    }
 
     /// <summary>A run of rows, compressed, with its IDAT chunk's CRC already worked out. <see cref="Return"/> when written.</summary>
     /// <param name="Buffer">Pooled; the data is <paramref name="Count"/> bytes from the start.</param>
@@ -43,40 +29,28 @@ internal static class PngWriter
         public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
     }
 
-    /// <param name="pixels">width × <paramref name="height"/> pixels of straight RGBA (red in the low byte): this part's rows.</param>
+    /// <param name="pixels">width × <paramref name="height"/> pixels of straight (not premultiplied) RGBA, red in the low byte: this part's rows.</param>
     /// <param name="first">The part that starts the picture (it carries the zlib header).</param>
     /// <param name="last">The part that ends it (its deflate data carries the final block).</param>
-    public static Part Compress(ReadOnlySpan<uint> pixels, int width, int height, Layout layout, bool first, bool last)
+    public static Part Compress(ReadOnlySpan<uint> pixels, int width, int height, bool first, bool last)
     {
-        var channels = layout == Layout.Rgba ? 4 : 3;
-        var stride = width * channels;
+        const int Channels = 4;
+        var stride = width * Channels;
         var rawLength = (stride + 1) * height;
         var raw = ArrayPool<byte>.Shared.Rent(rawLength);
         // Room for the worst case: level 1 writes fixed-Huffman blocks, at most 9 bits a byte, plus headers.
         var output = ArrayPool<byte>.Shared.Rent(rawLength + (rawLength / 7) + 1024);
         try
         {
-            var packed = channels == 3 ? ArrayPool<byte>.Shared.Rent(stride) : null;
             for (var y = 0; y < height; y++)
             {
-                var row = MemoryMarshal.AsBytes(pixels.Slice(y * width, width));
-                if (packed is not null)
-                {
-                    Pack(row, packed);
-                    row = packed.AsSpan(0, stride);
-                }
-
                 // Filter "Sub" (each byte minus the one a pixel to its left): flat colours and the
                 // transparent margin turn into runs of zeros, which even the fastest zlib level packs well.
+                var row = MemoryMarshal.AsBytes(pixels.Slice(y * width, width));
                 var line = raw.AsSpan(y * (stride + 1), stride + 1);
                 line[0] = 1;
-                row[..channels].CopyTo(line[1..]);
-                Subtract(row[channels..], row[..^channels], line[(1 + channels)..]);
-            }
-
-            if (packed is not null)
-            {
-                ArrayPool<byte>.Shared.Return(packed);
+                row[..Channels].CopyTo(line[1..]);
+                Subtract(row[Channels..], row[..^Channels], line[(1 + Channels)..]);
             }
 
             var compressed = new MemoryStream(output, 0, output.Length, writable: true, publiclyVisible: true);
@@ -116,11 +90,10 @@ internal static class PngWriter
     }
 
     /// <summary>The PNG file: header, the parts in order, the zlib stream's Adler-32, end. Hands the parts' buffers back.</summary>
-    public static byte[] Assemble(int width, int height, Layout layout, IReadOnlyList<Part> parts)
+    public static byte[] Assemble(int width, int height, IReadOnlyList<Part> parts)
     {
         const int Chunk = 12; // length, type, CRC
-        var transparency = layout == Layout.RgbBlackTransparent;
-        var size = 8 + Chunk + 13 + (transparency ? Chunk + 6 : 0) + parts.Sum(p => Chunk + p.Count) + Chunk + 4 + Chunk;
+        var size = 8 + Chunk + 13 + parts.Sum(p => Chunk + p.Count) + Chunk + 4 + Chunk;
         var png = new byte[size];
         var at = 0;
         ReadOnlySpan<byte> signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
@@ -131,14 +104,8 @@ internal static class PngWriter
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
         header[8] = 8; // bits per channel
-        header[9] = (byte)layout;
+        header[9] = 6; // RGBA
         WriteChunk(png, ref at, "IHDR"u8, header, ChunkCrc("IHDR"u8, header));
-        if (transparency)
-        {
-            // The one colour that is transparent: black, as 16-bit red, green and blue.
-            ReadOnlySpan<byte> black = [0, 0, 0, 0, 0, 0];
-            WriteChunk(png, ref at, "tRNS"u8, black, ChunkCrc("tRNS"u8, black));
-        }
 
         var adler = parts[0].Adler;
         for (var i = 0; i < parts.Count; i++)
@@ -189,18 +156,6 @@ internal static class PngWriter
         }
 
         return sum1 | (sum2 << 16);
-    }
-
-    /// <summary>RGBA to RGB: drops every fourth byte.</summary>
-    private static void Pack(ReadOnlySpan<byte> rgba, Span<byte> rgb)
-    {
-        var pixels = rgba.Length / 4;
-        for (int i = 0, o = 0; i < pixels; i++, o += 3)
-        {
-            rgb[o] = rgba[4 * i];
-            rgb[o + 1] = rgba[(4 * i) + 1];
-            rgb[o + 2] = rgba[(4 * i) + 2];
-        }
     }
 
     /// <summary><paramref name="difference"/>[i] = <paramref name="a"/>[i] − <paramref name="b"/>[i], wrapping, many bytes at a time.</summary>

@@ -36,7 +36,7 @@ public static class PreviewRasterizer
         var clock = Stopwatch.GetTimestamp();
         var model = ModelRoot.ParseGLB(glb, new ReadSettings { Validation = ValidationMode.Skip });
         PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Parse += ms);
-        var meshes = Scene.Read(model, times);
+        var (meshes, textures) = Scene.Read(model);
         PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Geometry += ms);
         if (meshes.Count == 0 || meshes.All(m => m.Indices.Length == 0))
         {
@@ -48,15 +48,30 @@ public static class PreviewRasterizer
         var projected = new List<ProjectedMesh>(meshes.Count);
         try
         {
-            var camera = Camera.Framing(meshes, full);
-            projected.AddRange(meshes.Select(mesh => ProjectedMesh.Of(mesh, camera)));
+            // The textures decode on one core while the other frames and projects the vertices.
+            Camera camera = null!;
+            var textureMs = 0.0;
+            Parallel(
+                () =>
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    Scene.DecodeTextures(textures);
+                    textureMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                },
+                () =>
+                {
+                    camera = Camera.Framing(meshes, full);
+                    projected.AddRange(meshes.Select(mesh => ProjectedMesh.Of(mesh, camera)));
+                });
+            times?.Texture += textureMs;
+            PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Prepare += ms);
 
             // Two horizontal bands, each drawn and compressed by its own core: PNG rows filtered
             // with "Sub" depend only on themselves, so the halves never wait for each other.
             var bands = size >= 64 && Environment.ProcessorCount > 1 ? 2 : 1;
             var parts = new PngWriter.Part[bands];
             var (drawMs, encodeMs) = (new double[bands], new double[bands]);
-            Parallel.For(0, bands, band =>
+            System.Threading.Tasks.Parallel.For(0, bands, band =>
             {
                 var started = Stopwatch.GetTimestamp();
                 var (top, bottom) = (band * size / bands, (band + 1) * size / bands);
@@ -73,7 +88,7 @@ public static class PreviewRasterizer
             });
             PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Bands += ms);
 
-            var png = PngWriter.Assemble(size, size, supersampling == 1 ? PngWriter.Layout.RgbBlackTransparent : PngWriter.Layout.Rgba, parts);
+            var png = PngWriter.Assemble(size, size, parts);
             times?.Draw += drawMs.Sum();
             times?.Encode += encodeMs.Sum() + Stopwatch.GetElapsedTime(clock).TotalMilliseconds;
             return png;
@@ -91,6 +106,22 @@ public static class PreviewRasterizer
             {
                 texture.Return();
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs both, on two cores when one is free (the calling thread takes whatever no other
+    /// thread has started), and throws what either threw.
+    /// </summary>
+    private static void Parallel(Action first, Action second)
+    {
+        try
+        {
+            System.Threading.Tasks.Parallel.For(0, 2, i => (i == 0 ? first : second)());
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
     }
 
@@ -304,16 +335,12 @@ public static class PreviewRasterizer
         return owns ? value : value - 1;
     }
 
-    /// <summary>
-    /// An opaque pixel from 0–255 channels. Never pure black: the PNG stores black as transparent
-    /// (<see cref="PngWriter.Layout.RgbBlackTransparent"/>), so black comes out as (0, 0, 1).
-    /// </summary>
+    /// <summary>An opaque pixel from 0–255 channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Pack(Vector4 c)
     {
         var v = Vector4.Clamp(c + new Vector4(0.5f), Vector4.Zero, new Vector4(255f));
-        var rgb = (uint)v.X | ((uint)v.Y << 8) | ((uint)v.Z << 16);
-        return rgb == 0 ? 0xFF010000u : rgb | 0xFF000000u;
+        return (uint)v.X | ((uint)v.Y << 8) | ((uint)v.Z << 16) | 0xFF000000u;
     }
 
     /// <summary>Output rows <paramref name="top"/> to <paramref name="bottom"/> (exclusive), each block of samples averaged into one pixel, compressed.</summary>
@@ -322,9 +349,8 @@ public static class PreviewRasterizer
     {
         if (supersampling == 1)
         {
-            // One sample: every pixel is either opaque (and never pure black, see Pack) or empty.
-            var rows = frame.Color.AsSpan(top * size, (bottom - top) * size);
-            return PngWriter.Compress(rows, size, bottom - top, PngWriter.Layout.RgbBlackTransparent, first, last);
+            // One sample: every pixel is either opaque or empty, already straight RGBA.
+            return PngWriter.Compress(frame.Color.AsSpan(top * size, (bottom - top) * size), size, bottom - top, first, last);
         }
 
         var rgba = ArrayPool<byte>.Shared.Rent((bottom - top) * size * 4);
@@ -366,7 +392,7 @@ public static class PreviewRasterizer
                 }
             }
 
-            return PngWriter.Compress(MemoryMarshal.Cast<byte, uint>(rgba.AsSpan(0, (bottom - top) * size * 4)), size, bottom - top, PngWriter.Layout.Rgba, first, last);
+            return PngWriter.Compress(MemoryMarshal.Cast<byte, uint>(rgba.AsSpan(0, (bottom - top) * size * 4)), size, bottom - top, first, last);
         }
         finally
         {

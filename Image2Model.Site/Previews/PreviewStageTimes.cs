@@ -11,13 +11,16 @@ public sealed class PreviewStageTimes
     /// <summary>The GLB's container and JSON.</summary>
     public double Parse { get; set; }
 
-    /// <summary>Accessors into arrays, including the base-colour textures (<see cref="Texture"/>).</summary>
+    /// <summary>Accessors into arrays.</summary>
     public double Geometry { get; set; }
 
-    /// <summary>Decoding the base-colour images.</summary>
+    /// <summary>Decoding the base-colour images and, beside it, framing and projecting the vertices (wall time).</summary>
+    public double Prepare { get; set; }
+
+    /// <summary>Decoding the base-colour images alone (thread time).</summary>
     public double Texture { get; set; }
 
-    /// <summary>Framing, projection and the two bands drawn and compressed side by side (wall time).</summary>
+    /// <summary>The bands drawn and compressed side by side (wall time).</summary>
     public double Bands { get; set; }
 
     /// <summary>Rasterizing, summed over the bands (thread time, so it can exceed <see cref="Bands"/>).</summary>

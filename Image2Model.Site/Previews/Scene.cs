@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -11,10 +10,14 @@ namespace Image2Model.Site.Previews;
 /// <summary>The triangles of a glTF scene, flattened into world space.</summary>
 internal static class Scene
 {
-    public static List<SceneMesh> Read(ModelRoot model, PreviewStageTimes? times = null)
+    /// <summary>
+    /// The meshes, and the base-colour images still to decode (<see cref="DecodeTextures"/>) so
+    /// that decoding can run beside other work.
+    /// </summary>
+    public static (List<SceneMesh> Meshes, List<PendingTexture> Textures) Read(ModelRoot model)
     {
         var meshes = new List<SceneMesh>();
-        var textures = new Dictionary<int, SceneTexture?>();
+        var textures = new Dictionary<int, PendingTexture>();
         foreach (var node in model.LogicalNodes.Where(n => n.Mesh is not null))
         {
             var world = node.WorldMatrix;
@@ -51,24 +54,19 @@ internal static class Scene
                 var material = primitive.Material;
                 var baseColor = material?.FindChannel("BaseColor") ?? material?.FindChannel("Diffuse");
                 Vector2[]? uvs = null;
-                SceneTexture? texture = null;
+                PendingTexture? pending = null;
                 if (baseColor?.Texture is { } gltfTexture
+                    && gltfTexture.PrimaryImage?.Content is { IsValid: true } image
                     && primitive.GetVertexAccessor($"TEXCOORD_{baseColor.Value.TextureCoordinate}") is { } uvAccessor
                     && uvAccessor.Count == positions.Length)
                 {
-                    if (!textures.TryGetValue(gltfTexture.LogicalIndex, out texture))
+                    if (!textures.TryGetValue(gltfTexture.LogicalIndex, out pending))
                     {
-                        var image = gltfTexture.PrimaryImage?.Content;
-                        var started = Stopwatch.GetTimestamp();
-                        texture = image is { IsValid: true } content ? SceneTexture.Decode(content.Content.Span) : null;
-                        times?.Texture += Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                        textures[gltfTexture.LogicalIndex] = texture;
+                        pending = new PendingTexture(image.Content);
+                        textures[gltfTexture.LogicalIndex] = pending;
                     }
 
-                    if (texture is not null)
-                    {
-                        uvs = Vec2(uvAccessor);
-                    }
+                    uvs = Vec2(uvAccessor);
                 }
 
                 Vector4[]? colors = null;
@@ -85,7 +83,7 @@ internal static class Scene
                     throw new InvalidDataException("The model's triangles refer to vertices it does not have.");
                 }
 
-                meshes.Add(new SceneMesh
+                var mesh = new SceneMesh
                 {
                     Positions = positions,
                     Normals = normals,
@@ -93,14 +91,28 @@ internal static class Scene
                     Colors = colors,
                     Indices = indices,
                     Factor = baseColor?.Color ?? Vector4.One,
-                    Texture = texture,
                     AlphaCutoff = material?.Alpha == AlphaMode.MASK ? material.AlphaCutoff : 0,
                     DoubleSided = material?.DoubleSided ?? false,
-                });
+                };
+                pending?.Users.Add(mesh);
+                meshes.Add(mesh);
             }
         }
 
-        return meshes;
+        return (meshes, [.. textures.Values]);
+    }
+
+    /// <summary>Decodes each image once and hands it to the meshes that use it; an image that cannot be decoded leaves them untextured.</summary>
+    public static void DecodeTextures(List<PendingTexture> textures)
+    {
+        foreach (var pending in textures)
+        {
+            var texture = SceneTexture.Decode(pending.Encoded.Span);
+            foreach (var mesh in pending.Users)
+            {
+                mesh.Texture = texture;
+            }
+        }
     }
 
     // SharpGLTF's accessor views decode every element through a general path (any encoding, any
@@ -222,6 +234,14 @@ internal static class Scene
     }
 }
 
+/// <summary>An encoded base-colour image and the meshes that use it.</summary>
+internal sealed class PendingTexture(ReadOnlyMemory<byte> encoded)
+{
+    public ReadOnlyMemory<byte> Encoded { get; } = encoded;
+
+    public List<SceneMesh> Users { get; } = [];
+}
+
 /// <summary>One glTF primitive in world space, with what drawing it needs from its material.</summary>
 internal sealed class SceneMesh
 {
@@ -237,7 +257,8 @@ internal sealed class SceneMesh
 
     public Vector4 Factor { get; init; } = Vector4.One;
 
-    public SceneTexture? Texture { get; init; }
+    /// <summary>Set once decoded (<see cref="Scene.DecodeTextures"/>); null also when it could not be.</summary>
+    public SceneTexture? Texture { get; set; }
 
     /// <summary>Texels whose alpha is below this are not drawn (glTF MASK); 0 draws everything.</summary>
     public float AlphaCutoff { get; init; }

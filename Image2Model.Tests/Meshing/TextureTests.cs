@@ -28,20 +28,33 @@ public sealed class TextureTests
         {
             var model = Textured.Of(LocalEngine.Convert(Infrastructure.Fixtures.Read(fixture), new EngineOptions(FaceLimit: 10_000)));
 
+            // Walk the band round each outline and compare every triangle with the mean of its
+            // eight neighbours: a streak is a triangle that stands out from the ones beside it.
             var band = model.SideBand();
-            var steps = new List<double>();
-            foreach (var (a, b, colour) in band)
+            var byStart = new Dictionary<int, int>();
+            for (var i = 0; i < band.Count; i++) byStart.TryAdd(band[i].A, i);
+            var seen = new bool[band.Count];
+            var deviations = new List<double>();
+            for (var start = 0; start < band.Count; start++)
             {
-                foreach (var (a2, b2, colour2) in band)
+                if (seen[start]) continue;
+                var loop = new List<double>();
+                for (var i = start; i >= 0 && !seen[i]; i = byStart.TryGetValue(band[i].B, out var next) ? next : -1)
                 {
-                    if (b == a2 && a != b2) steps.Add(Math.Abs(Luminance(colour) - Luminance(colour2)));
+                    seen[i] = true;
+                    loop.Add(Luminance(band[i].Colour));
+                }
+                if (loop.Count < 20) continue;
+                for (var i = 0; i < loop.Count; i++)
+                {
+                    var around = Enumerable.Range(-4, 9).Where(k => k != 0).Average(k => loop[((i + k) % loop.Count + loop.Count) % loop.Count]);
+                    deviations.Add(Math.Abs(loop[i] - around));
                 }
             }
-            var mean = steps.Average();
-            var jumps = steps.Count(s => s > 40) / (double)steps.Count;
-
-            // Measured before the rim band took the outline along the normal: apple 4.65 levels and 1.2 % jumps.
-            Assert.True(mean < 4 && jumps < 0.005, $"{fixture}: mean step {mean:F1} levels, {jumps:P1} of rim steps jump by over 40");
+            var mean = deviations.Average();
+            var streaks = deviations.Count(v => v > 25) / (double)deviations.Count;
+            // Before the rim band was smoothed along the outline: apple 7.2 levels and 3.1 %, duck 1.3 and 0.6 %.
+            Assert.True(mean < 6.5 && streaks < 0.025, $"{fixture}: mean deviation {mean:F1} levels, {streaks:P1} of the band stands out by over 25");
         }
     }
 

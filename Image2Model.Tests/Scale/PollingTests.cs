@@ -61,6 +61,24 @@ public sealed class PollingTests : IDisposable
     }
 
     [Fact]
+    public async Task Polls_a_moment_apart_look_the_session_up_once()
+    {
+        var client = await UserStories.SignedInUserAsync(_site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")]));
+        var url = $"/batches/{batchId}";
+
+        var polls = new List<IReadOnlyList<string>>();
+        for (var i = 0; i < 5; i++)
+        {
+            polls.Add((await _site.Commands.DuringAsync(url, () => client.Http.SendAsync(HtmxGet(url)))).Commands);
+        }
+
+        // The upload a moment ago found the session; these polls (within Accounts:SessionCheckCacheDuration) only read the batch.
+        Assert.All(polls, commands => Assert.Single(commands));
+        Assert.All(polls, commands => Assert.DoesNotContain(commands, c => c.Contains("\"SignInSessions\"")));
+    }
+
+    [Fact]
     public async Task Fifty_polls_at_once_with_a_cookie_older_than_the_interval_check_the_account_once()
     {
         var client = await UserStories.SignedInUserAsync(_site);
