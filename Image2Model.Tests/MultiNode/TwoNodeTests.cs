@@ -126,9 +126,11 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
             Enumerable.Range(0, 6).Select(i => Fixtures.File("apple.png") with { FileName = $"remote-{i}.png" }),
             new Dictionary<string, string> { ["Input.Generator"] = "fal-tripo" }));
         var held = await UntilAsync(async db => await db.Conversions.AsNoTracking().Where(c => c.BatchId == remoteBatch).ToListAsync(),
-            // A resume state is saved before the submit goes out ("submitting"), so also wait for FAL to have all six.
-            all => all.Count == 6 && all.All(c => c.State == ConversionState.Running && c.ResumeState != null) && all.Any(c => c.LeaseOwner!.StartsWith(a.NodePrefix))
-                && _fal.SubmitCount == 6,
+            // A resume state is saved before the submit goes out ("submitting") and again with FAL's
+            // answer: wait for the answers, or a kill under load could land between the two (a submit
+            // whose outcome is unknown, which the chaos test covers).
+            all => all.Count == 6 && all.All(c => c.State == ConversionState.Running && c.ResumeState is { } s && !s.Contains("\"submitting\"", StringComparison.Ordinal))
+                && all.Any(c => c.LeaseOwner!.StartsWith(a.NodePrefix)) && _fal.SubmitCount == 6,
             TimeSpan.FromSeconds(60), "both nodes to have submitted the remote conversions");
         var heldByA = held.Where(c => c.LeaseOwner!.StartsWith(a.NodePrefix)).Select(c => c.Id).ToList();
         Assert.Equal(6, _fal.SubmitCount);
