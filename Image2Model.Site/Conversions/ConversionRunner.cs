@@ -124,9 +124,12 @@ public sealed class ConversionRunner(
             var request = new GenerationRequest(conversion.Id, conversion.FileName, conversion.ContentType, image, conversion.Options, conversion.ResumeState);
             var model = await generator.GenerateAsync(request, new GenerationContext(scopes, NodeId, conversion.Id, () => Stop(item)), cancellationToken);
 
+            // Our own rendering, so every model's preview looks alike; a provider's picture only when we
+            // cannot draw the file. Drawn while the model is written and flushed to disk, so the wait
+            // for the disk hides most of it.
+            var rendering = Task.Run(() => previews.TryRender(model.Glb), CancellationToken.None);
             var modelBlob = await blobs.PutAsync(model.Glb, CancellationToken.None);
-            // Our own rendering, so every model's preview looks alike; a provider's picture only when we cannot draw the file.
-            var preview = previews.TryRender(model.Glb) ?? model.PreviewImage;
+            var preview = await rendering ?? model.PreviewImage;
             var previewBlob = preview is null ? null : await blobs.PutAsync(preview, CancellationToken.None);
             var stored = await queue.SucceedAsync(conversion.Id, NodeId, modelBlob, model.Glb.Length, previewBlob, model.Triangles, model.Message, CancellationToken.None);
             outcome = "succeeded";
