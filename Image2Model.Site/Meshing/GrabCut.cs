@@ -11,6 +11,8 @@ namespace Image2Model.Site.Meshing;
 /// The backdrop's mixture has an extra "shadow" part: any backdrop colour scaled darker (same hue
 /// and chromaticity, 30–100 % of its brightness) is explained as backdrop, so cast and contact
 /// shadows, and the wood grain inside them, stay backdrop instead of becoming part of the object.
+/// Where the edges nearby are out of focus (<see cref="DefocusMap"/>), being object costs more:
+/// a busy backdrop behind the object is usually blurred by the lens, the object's outline is not.
 /// </remarks>
 internal static class GrabCut
 {
