@@ -16,7 +16,7 @@ internal static class CutoutJudge
     private const double MaxRivals = 0.6;
 
     /// <summary>Share of the frame's perimeter the object may cover (a mug cut off at the bottom covers ~10 %).</summary>
-    private const double MaxFrameContact = 0.3;
+    public const double MaxFrameContact = 0.3;
 
     /// <summary>Outline contrast over the picture's typical contrast below which the outline is made up.</summary>
     private const double MinEdgeSupport = 1.6;

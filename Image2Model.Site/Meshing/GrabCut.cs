@@ -11,6 +11,8 @@ namespace Image2Model.Site.Meshing;
 /// The backdrop's mixture has an extra "shadow" part: any backdrop colour scaled darker (same hue
 /// and chromaticity, 30–100 % of its brightness) is explained as backdrop, so cast and contact
 /// shadows, and the wood grain inside them, stay backdrop instead of becoming part of the object.
+/// Where the edges nearby are out of focus (<see cref="DefocusMap"/>), being object costs more:
+/// a busy backdrop behind the object is usually blurred by the lens, the object's outline is not.
 /// </remarks>
 internal static class GrabCut
 {
@@ -23,6 +25,9 @@ internal static class GrabCut
 
     /// <summary>Coarse cells within this distance of the other label are re-cut at working size.</summary>
     private const int BandCells = 1;
+
+    /// <summary>Share of the frame's inner ring a cut must cover before a part clear of the frame is tried alone.</summary>
+    private const double PeelContact = CutoutJudge.MaxFrameContact;
 
     /// <summary>Nats an object pixel costs where all edges nearby are out of focus.</summary>
     private const double DefocusWeight = 5;
@@ -53,7 +58,8 @@ internal static class GrabCut
 
     /// <param name="coarseImage">The image box-downsampled by <see cref="CoarseStep"/> (the image itself when that is 1).</param>
     /// <param name="initial">First guess, 1 = object, at the coarse image's size.</param>
-    public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior)
+    /// <param name="retry">Another first guess (coarse), tried when the cut runs off several sides of the frame and no part of it stands clear.</param>
+    public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior, byte[]? retry = null)
     {
         int w = image.Width, h = image.Height;
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -96,16 +102,18 @@ internal static class GrabCut
             }
         }
         Rounds(rounds);
-        // A cut that runs off the frame on several sides has usually taken in backdrop (the lower
-        // sky, a table top) along with the object. If a compact part of it stands clear of the
-        // frame, that part is tried alone; it is kept if it runs off fewer sides.
-        var sides = SidesReached(labels, cw, ch);
-        if (fg is not null && sides >= 2 && Peel(labels, cw, ch) is { } peeled)
+        // A cut that runs along the frame on several sides, so far that the judge would turn it down,
+        // has usually taken in backdrop (the lower sky, a table top) along with the object. If a
+        // compact part of it stands clear of the frame, that part is tried alone (else the other
+        // first guess); the new cut is kept if it runs off fewer sides.
+        var (sides, contact) = SidesReached(labels, cw, ch);
+        if (fg is not null && sides >= 2 && contact > PeelContact && (Peel(labels, cw, ch) ?? retry) is { } peeled)
         {
             var kept = (labels, fg, bg, (float[])unary.Clone(), rivals);
-            labels = peeled;
+            labels = (byte[])peeled.Clone();
+            StageTimes.Mask("peel-start", labels, cw, ch);
             Rounds(2);
-            if (fg is null || bg is null || SidesReached(labels, cw, ch) >= sides) (labels, fg, bg, unary, rivals) = kept;
+            if (fg is null || bg is null || SidesReached(labels, cw, ch).Sides >= sides) (labels, fg, bg, unary, rivals) = kept;
             else StageTimes.Mask("peeled", labels, cw, ch);
         }
         if (fg is null || bg is null) return new Result(Upscale(initial, cw, ch, w, h, factor), new float[w * h]);
@@ -176,11 +184,14 @@ internal static class GrabCut
         return new Result(mask, preference, rivals, claim) { InitialRivals = initialRivals };
     }
 
-    /// <summary>How many sides of the frame the object reaches (more than 5 % of the side, just inside the held band).</summary>
-    private static int SidesReached(byte[] labels, int w, int h)
+    /// <summary>
+    /// How many sides of the frame the object reaches (more than 5 % of the side, just inside the
+    /// held band), and the share of that ring it covers.
+    /// </summary>
+    internal static (int Sides, double Contact) SidesReached(byte[] labels, int w, int h)
     {
         var d = Math.Max(1, Math.Min(w, h) / 100) + 1;
-        if (2 * d >= Math.Min(w, h)) return 0;
+        if (2 * d >= Math.Min(w, h)) return (0, 0);
         int top = 0, bottom = 0, left = 0, right = 0;
         for (var x = d; x < w - d; x++) { top += labels[d * w + x]; bottom += labels[(h - 1 - d) * w + x]; }
         for (var y = d; y < h - d; y++) { left += labels[y * w + d]; right += labels[y * w + w - 1 - d]; }
@@ -189,7 +200,7 @@ internal static class GrabCut
         {
             if (count > 0.05 * (length - 2 * d)) sides++;
         }
-        return sides;
+        return (sides, (top + bottom + left + right) / (2.0 * (w + h - 4 * d)));
     }
 
     /// <summary>

@@ -4,7 +4,9 @@ namespace Image2Model.Site.Meshing;
 
 /// <summary>
 /// The fallback when a photo has no clear subject: a closed slab the shape of the picture whose
-/// front surface rises with the smoothed brightness, like a lithophane seen from the front.
+/// front surface rises with the smoothed brightness, like a lithophane seen from the front, and
+/// with how far the colour stands apart from the picture's border, so a dark thing on a light
+/// wall rises rather than sinks.
 /// </summary>
 internal static class ReliefMesher
 {
@@ -16,7 +18,7 @@ internal static class ReliefMesher
     {
         int w = image.Width, h = image.Height;
         var longest = Math.Max(w, h);
-        var luminance = SmoothedLuminance(image, Math.Max(1, longest / 128));
+        var luminance = Height(image, Math.Max(1, longest / 128));
         float[]? layer = null;
         if (subject is not null)
         {
@@ -99,6 +101,9 @@ internal static class ReliefMesher
         return mesh;
     }
 
+    /// <summary>How high full brightness alone lifts the front, as a share of what standing apart from the border does.</summary>
+    private const float BrightnessShare = 0.6f;
+
     /// <summary>Repeated box blur (two passes look like a tent, three close to a Gaussian), clamped at the edges.</summary>
     internal static void BlurInPlace(float[] values, int w, int h, int radius, int passes)
     {
@@ -128,8 +133,13 @@ internal static class ReliefMesher
         }
     }
 
-    /// <summary>Brightness blurred twice with a box (close to a Gaussian), stretched to [0, 1].</summary>
-    private static float[] SmoothedLuminance(RgbaImage image, int radius)
+    /// <summary>
+    /// The front's height in [0, 1] from the picture blurred twice with a box (close to a Gaussian):
+    /// the larger of the brightness (scaled down, stretched to [0, 1]) and the distance from the
+    /// border's median colour (stretched to [0, 1]). The backdrop sits low, whatever stands out of
+    /// it high, dark or bright; bright parts of the backdrop in between.
+    /// </summary>
+    private static float[] Height(RgbaImage image, int radius)
     {
         int w = image.Width, h = image.Height;
         var rgb = MaskOps.BoxBlurRgb(image.Pixels, w, h, radius);
@@ -152,6 +162,30 @@ internal static class ReliefMesher
         }
         var range = MathF.Max(1f, max - min);
         for (var i = 0; i < lum.Length; i++) lum[i] = (lum[i] - min) / range;
+
+        // The border's colour: the median of each channel over a frame 3 % of the picture wide.
+        var frame = Math.Max(1, Math.Min(w, h) * 3 / 100);
+        var channels = new[] { new List<byte>(), new List<byte>(), new List<byte>() };
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                if (x >= frame && x < w - frame && y >= frame && y < h - frame) continue;
+                for (var ch = 0; ch < 3; ch++) channels[ch].Add(rgb[(y * w + x) * 3 + ch]);
+            }
+        }
+        var border = channels.Select(c => { c.Sort(); return (float)c[c.Count / 2]; }).ToArray();
+        var apart = new float[w * h];
+        var far = 1f;
+        for (var i = 0; i < apart.Length; i++)
+        {
+            float dr = rgb[i * 3] - border[0], dg = rgb[i * 3 + 1] - border[1], db = rgb[i * 3 + 2] - border[2];
+            apart[i] = MathF.Sqrt(dr * dr + dg * dg + db * db);
+            far = MathF.Max(far, apart[i]);
+        }
+        // Below this the picture is one colour throughout: the brightness relief alone.
+        var distinct = far >= 24f;
+        for (var i = 0; i < lum.Length; i++) lum[i] = distinct ? MathF.Max(BrightnessShare * lum[i], apart[i] / far) : lum[i];
         return lum;
     }
 }

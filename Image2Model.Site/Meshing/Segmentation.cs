@@ -27,6 +27,7 @@ internal static class Segmentation
     private const int GrabCutRounds = 4;
 
     private const double MaxGuessCoverage = 0.7;
+    private const double MaxGuessContact = 0.15;
 
     public static SegmentationResult Find(RgbaImage image)
     {
@@ -63,7 +64,10 @@ internal static class Segmentation
         {
             var covered = 0;
             foreach (var v in initial) covered += v;
-            if (covered < 0.005 * cn || covered > MaxGuessCoverage * cn) initial = null;
+            // A guess that fills most of the frame and runs along its edges has found no backdrop
+            // to speak of (a shelf above and a table below it): no guess at all. A logo filling
+            // the frame only touches its edges.
+            if (covered < 0.005 * cn || covered > 0.95 * cn || (covered > MaxGuessCoverage * cn && GrabCut.SidesReached(initial, cw, ch).Contact > MaxGuessContact)) initial = null;
         }
         // What the border model missed (an object face as dull as the backdrop's noise) may still be
         // rare among the frame's colours; with no plain border at all, that is the only guess.
@@ -71,12 +75,13 @@ internal static class Segmentation
         var salient = Salient(coarse, fallBackToRectangle: initial is null);
         StageTimes.Mask("salient", salient, cw, ch);
         StageTimes.Lap("salient", clock);
+        var retry = initial is null ? null : (byte[])salient.Clone();
         if (initial is null) initial = salient;
         else
         {
             for (var i = 0; i < cn; i++) initial[i] |= salient[i];
         }
-        var cut = GrabCut.Run(image, coarse, initial, GrabCutRounds, borderPrior: seeded ? 0.5 : 1.5);
+        var cut = GrabCut.Run(image, coarse, initial, GrabCutRounds, borderPrior: seeded ? 0.5 : 1.5, retry);
         var mask = cut.Mask;
         StageTimes.Lap("grabcut", clock);
         ReopenHoles(mask, cut.Preference, w, h);
@@ -84,7 +89,6 @@ internal static class Segmentation
         MaskOps.FillHolesSmallerThan(mask, w, h, Math.Max(24, n / 2000));
         var candidate = (byte[])mask.Clone();
         StageTimes.Mask("candidate", candidate, w, h);
-        if (StageTimes.Masks is not null) Console.WriteLine($"frame claim {cut.FrameClaim:F3}, rivals {cut.Rivals:F3} / initial {cut.InitialRivals:F3}");
         // With no plain border, the first guess is simply what stands out from the frame's colours
         // (a portrait's face, suit, flag and props): separate things standing out alike mean no
         // single subject. With a border model, the first guess is rougher (stray tiles) and the

@@ -30,9 +30,8 @@ public sealed class CompositedPhotoTests(ITestOutputHelper output)
 
         var good = scores.Count(s => s.IoU >= 0.9);
         var median = scores[scores.Count / 2].IoU;
-        // Issue 10 asks for 90 %; the cluttered shelf (books as colourful as the object, touching it)
-        // still defeats the cut in about half its cases, so this guards what is reached: 79 % on the full set.
-        Assert.True(good >= 0.75 * scores.Count, $"IoU >= 0.9 on {good} of {scores.Count}; worst: {string.Join(", ", scores.Take(5).Select(s => $"{s.Name} {s.IoU:F2}"))}");
+        // Issue 10's target: IoU >= 0.9 on at least 90 % of the images (91 % on the full set of 96).
+        Assert.True(good >= 0.9 * scores.Count, $"IoU >= 0.9 on {good} of {scores.Count}; worst: {string.Join(", ", scores.Take(5).Select(s => $"{s.Name} {s.IoU:F2}"))}");
         Assert.True(median >= 0.95, $"median IoU {median:F3} < 0.95");
     }
 

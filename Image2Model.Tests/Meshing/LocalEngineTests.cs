@@ -250,6 +250,32 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Dark_things_in_a_picture_without_one_subject_stand_out_of_the_relief_instead_of_sinking()
+    {
+        // Two equal dark discs on a light wall: no single subject, so a plain relief, not a layered one.
+        var photo = TestImages.Draw(400, 300, new SKColor(225, 222, 215), c =>
+        {
+            using var paint = new SKPaint { Color = new SKColor(20, 22, 30), IsAntialias = true };
+            c.DrawCircle(120, 150, 55, paint);
+            c.DrawCircle(280, 150, 55, paint);
+        }, SKEncodedImageFormat.Jpeg);
+
+        var result = LocalEngine.Convert(photo, new EngineOptions(FaceLimit: 8_000));
+
+        Assert.True(result.Mode == "relief", $"{result.Mode}: {result.Reason}");
+        var mesh = MeshFacts.Read(result.Glb);
+        mesh.AssertWatertightSolid();
+        var min = mesh.Min();
+        var size = mesh.Size();
+        float FrontAt(float u, float v) => mesh.Positions
+            .Where(p => MathF.Abs((p.X - min.X) / size.X - u) < 0.03f && MathF.Abs((min.Y + size.Y - p.Y) / size.Y - v) < 0.03f)
+            .Max(p => p.Z);
+        var disc = FrontAt(120 / 400f, 0.5f);
+        var wall = FrontAt(200 / 400f, 0.12f);
+        Assert.True(disc > wall, $"dark disc front {disc:F3}, wall front {wall:F3}");
+    }
+
+    [Fact]
     public void Blank_picture_becomes_a_relief_tile()
     {
         var blank = TestImages.Draw(300, 200, new SKColor(120, 130, 140), _ => { });

@@ -10,8 +10,10 @@ namespace Image2Model.Bench.Polling;
 
 // 500 watchers polling their batch's status fragment once a second while uploads run, against
 // the built site in a process of its own (SQLite in a temp data directory, local generator).
-// Prints the fragment's capacity (closed loop) next to a static file's in the same run, then
-// p50/p99 latency, the site's CPU and memory at the watchers' offered rate.
+// After a warm-up until the fragment's rate settles, prints the fragment's capacity (closed loop)
+// next to a static file's in the same run, each poll rendered and revalidated as browsers do
+// (If-None-Match with the last ETag), then p50/p99 latency, the site's CPU and memory at the
+// watchers' offered rate, both ways.
 // Usage: dotnet run -c Release --project bench/Image2Model.Bench.Polling -- [watchers, default 500] [accounts, default 20]
 internal static class PollingLoad
 {

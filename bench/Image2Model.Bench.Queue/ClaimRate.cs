@@ -20,8 +20,10 @@ internal static class ClaimRate
     {
         var seconds = double.TryParse(args.ElementAtOrDefault(0), out var s) ? s : 3;
         var only = args.ElementAtOrDefault(1);
-        var depths = new[] { 1_000, 10_000, 100_000 };
-        var userCounts = new[] { 100, 1_000 };
+        // BENCH_DEPTHS / BENCH_USERS / BENCH_DISPATCHERS (comma-separated) run a subset, e.g. BENCH_DEPTHS=100000 BENCH_DISPATCHERS=4.
+        var depths = Subset("BENCH_DEPTHS", [1_000, 10_000, 100_000]);
+        var userCounts = Subset("BENCH_USERS", [100, 1_000]);
+        var dispatcherCounts = Subset("BENCH_DISPATCHERS", [1, 2, 4]);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; {seconds:0.#} s per run");
         Console.WriteLine("| database | pending | users | dispatchers | old claims/s | new claims/s | new/old | empty claims old / new |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -36,7 +38,7 @@ internal static class ClaimRate
                     foreach (var users in userCounts)
                     {
                         await SeedAsync(() => Postgres(database), depth, users);
-                        foreach (var dispatchers in new[] { 1, 2, 4 })
+                        foreach (var dispatchers in dispatcherCounts)
                         {
                             await MeasurePairAsync("PostgreSQL", () => Postgres(database), depth, users, dispatchers, seconds);
                         }
@@ -48,7 +50,15 @@ internal static class ClaimRate
                 NpgsqlConnection.ClearAllPools();
                 await using var connection = new NpgsqlConnection(server);
                 await connection.OpenAsync();
-                await new NpgsqlCommand($"DROP DATABASE IF EXISTS {new NpgsqlConnectionStringBuilder(database).Database} WITH (FORCE)", connection).ExecuteNonQueryAsync();
+                // BENCH_KEEP=1 leaves the last seeded database for EXPLAIN ANALYZE.
+                if (Environment.GetEnvironmentVariable("BENCH_KEEP") == "1")
+                {
+                    Console.WriteLine($"kept database {new NpgsqlConnectionStringBuilder(database).Database}");
+                }
+                else
+                {
+                    await new NpgsqlCommand($"DROP DATABASE IF EXISTS {new NpgsqlConnectionStringBuilder(database).Database} WITH (FORCE)", connection).ExecuteNonQueryAsync();
+                }
             }
         }
 
@@ -74,6 +84,9 @@ internal static class ClaimRate
             }
         }
     }
+
+    private static int[] Subset(string variable, int[] all) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } list ? [.. list.Split(',').Select(int.Parse)] : all;
 
     private static AppDbContext Postgres(string connectionString) =>
         new PostgresDbContext(Logged(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(connectionString)).Options);
@@ -229,7 +242,8 @@ internal static class ClaimRate
             await new NpgsqlCommand($"CREATE DATABASE {name}", connection).ExecuteNonQueryAsync();
         }
 
-        return (server, new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 20 }.ToString());
+        // BENCH_PG_OPTIONS: extra connection string settings to try (e.g. "Max Auto Prepare=10").
+        return (server, new NpgsqlConnectionStringBuilder($"{server};{Environment.GetEnvironmentVariable("BENCH_PG_OPTIONS")}") { Database = name, MaxPoolSize = 20 }.ToString());
     }
 
     private static string FindRepository()

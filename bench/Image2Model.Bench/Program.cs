@@ -68,8 +68,10 @@ public static class Program
         // "debug K": the intermediate masks of composited case K, as PNGs in debug/.
         if (args is ["debug", var which, ..])
         {
-            var k = int.Parse(which, System.Globalization.CultureInfo.InvariantCulture);
-            var photo = Image2Model.Tests.Meshing.CompositedPhotos.Make(k, name => File.ReadAllBytes(Path.Combine(Photos.FixtureDirectory(), name)));
+            var file = File.Exists(which) ? which : null;
+            var k = file is null ? int.Parse(which, System.Globalization.CultureInfo.InvariantCulture) : 999;
+            var photo = file is null ? Image2Model.Tests.Meshing.CompositedPhotos.Make(k, name => File.ReadAllBytes(Path.Combine(Photos.FixtureDirectory(), name)))
+                : new Image2Model.Tests.Meshing.CompositedPhotos.Case(file, File.ReadAllBytes(file), [], 0, 0);
             Directory.CreateDirectory("debug");
             var step = 0;
             StageTimes.Masks = (name, mask, w, h) => CompositedSet.SaveMask(Path.Combine("debug", $"{k:000}-{step++:00}-{name}.png"), mask, w, h);
