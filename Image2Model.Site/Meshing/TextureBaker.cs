@@ -62,6 +62,7 @@ internal static class TextureBaker
     /// <summary>Depths whose average is the object's own colour beside an outline.</summary>
     private static readonly float[] ClearDepths = [3.0f, 3.5f, 4.0f];
 
+    /// <summary>A drawn outline is darker than this in every channel.</summary>
     private const int DarkLevel = 120;
 
     /// <summary>The back's region: at most this many texels along its longer side, and at most a quarter of the front's.</summary>
