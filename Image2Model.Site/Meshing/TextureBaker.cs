@@ -47,7 +47,7 @@ internal static class TextureBaker
     private const float LineInside = 1f;
 
     /// <summary>Texels deeper than this (working pixels) are never smoothed along the outline: the surface is gentle there.</summary>
-    private const float MaxSmoothDepth = 12f;
+    private const float MaxSmoothDepth = 8f;
 
     /// <summary>The most the smoothing along the outline reaches either way (working pixels).</summary>
     private const double MaxSmoothReach = 6;
@@ -252,8 +252,8 @@ internal static class TextureBaker
     private static void SmoothAlongOutline(byte[] pixels, int tw, int th, int[] texels, ShapeField field, double ox, double oy, double stepX, double stepY)
     {
         var source = pixels.AsSpan(0, tw * th * 4).ToArray();
-        // Samples along the outline at least this far apart (working pixels): a large texture need not be sampled texel by texel.
-        var texel = Math.Max(0.75, Math.Max(stepX, stepY));
+        // Samples along the outline at least 1.5 working pixels apart: a large texture need not be sampled texel by texel.
+        var texel = Math.Max(1.5, Math.Max(stepX, stepY));
         Parallel.For(0, texels.Length, index =>
         {
             {
