@@ -47,7 +47,7 @@ internal static class TextureBaker
     private const float LineInside = 1f;
 
     /// <summary>Texels deeper than this (working pixels) are never smoothed along the outline: the surface is gentle there.</summary>
-    private const float MaxSmoothDepth = 12f;
+    private const float MaxSmoothDepth = 8f;
 
     /// <summary>The most the smoothing along the outline reaches either way (working pixels).</summary>
     private const double MaxSmoothReach = 6;
@@ -143,6 +143,7 @@ internal static class TextureBaker
         int tw = texture.Width, th = texture.Height;
         var pixels = texture.Pixels;
         var valid = rentedValid = ArrayPool<byte>.Shared.Rent(tw * th);
+        int[] steepTexels = [];
         if (field is null)
         {
             valid.AsSpan(0, tw * th).Fill(1);
@@ -160,6 +161,8 @@ internal static class TextureBaker
             var columns = new (int Index, float T)[tw];
             for (var x = 0; x < tw; x++) columns[x] = field.SampleAxis(ox + (x + 0.5) * stepX, horizontal: true);
             var band = new ConcurrentBag<(int Texel, uint Colour)>();
+            // Which texels lie where the rim turns steep, for the smoothing after the fill.
+            var steep = new ConcurrentBag<int>();
             var source = pixels;
             Parallel.For(0, th, y =>
             {
@@ -168,11 +171,13 @@ internal static class TextureBaker
                 var (iy, ty) = field.SampleAxis(wy, horizontal: false);
                 if (iy < 0) return;
                 List<(int, uint)>? found = null;
+                List<int>? near = null;
                 for (var x = 0; x < tw; x++)
                 {
                     var (ix, tx) = columns[x];
                     if (ix < 0) continue;
                     var d = field.SignedDistanceAt(ix, iy, tx, ty);
+                    if (d > -OutsideBand && d <= MaxSmoothDepth) (near ??= []).Add(y * tw + x);
                     if (d > InsideMargin)
                     {
                         if (source[(y * tw + x) * 4 + 3] > 200) row[x] = 1;
@@ -183,6 +188,7 @@ internal static class TextureBaker
                     if (RimColour(source, tw, th, field, wx, wy, d, ox, oy, stepX, stepY) is { } colour) (found ??= []).Add((y * tw + x, colour));
                 }
                 if (found is not null) foreach (var f in found) band.Add(f);
+                if (near is not null) foreach (var t in near) steep.Add(t);
             });
             // Written after the pass: the band reads the photo's texels around it. Each band texel is
             // then averaged with its band neighbours, so neighbouring normals that found slightly
@@ -190,6 +196,7 @@ internal static class TextureBaker
             var words = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan(0, tw * th * 4));
             var colours = new Dictionary<int, uint>(band.Count);
             foreach (var (texel, colour) in band) colours[texel] = colour;
+            steepTexels = [.. steep];
             foreach (var (texel, _) in colours)
             {
                 int x = texel % tw, y = texel / tw, r = 0, g = 0, b = 0, n = 0;
@@ -211,7 +218,7 @@ internal static class TextureBaker
         if (field is not null)
         {
             PushPull.Fill(pixels, valid, tw, th);
-            SmoothAlongOutline(pixels, tw, th, field, px0 / sx, py0 / sy, (double)pw / tw / sx, (double)ph / th / sy);
+            SmoothAlongOutline(pixels, tw, th, steepTexels, field, px0 / sx, py0 / sy, (double)pw / tw / sx, (double)ph / th / sy);
         }
 
         var atlas = new RgbaImage(atlasSize.W, atlasSize.H, new byte[atlasSize.W * atlasSize.H * 4]);
@@ -242,23 +249,24 @@ internal static class TextureBaker
     /// averaged along the outline over about as far as they are stretched across it: the side shows
     /// blended colour, and the front, which sees that band foreshortened, loses little.
     /// </summary>
-    private static void SmoothAlongOutline(byte[] pixels, int tw, int th, ShapeField field, double ox, double oy, double stepX, double stepY)
+    private static void SmoothAlongOutline(byte[] pixels, int tw, int th, int[] texels, ShapeField field, double ox, double oy, double stepX, double stepY)
     {
         var source = pixels.AsSpan(0, tw * th * 4).ToArray();
-        var texel = Math.Max(stepX, stepY);
-        Parallel.For(0, th, y =>
+        // Samples along the outline at least 1.5 working pixels apart: a large texture need not be sampled texel by texel.
+        var texel = Math.Max(1.5, Math.Max(stepX, stepY));
+        Parallel.For(0, texels.Length, index =>
         {
-            var wy = oy + (y + 0.5) * stepY;
-            for (var x = 0; x < tw; x++)
             {
+                var t = texels[index];
+                int x = t % tw, y = t / tw;
+                var wy = oy + (y + 0.5) * stepY;
                 var wx = ox + (x + 0.5) * stepX;
                 var d = field.SampleSignedDistance(wx, wy);
-                if (d <= -OutsideBand || d > MaxSmoothDepth) continue;
                 const float h = 0.5f;
                 var gx = field.SampleSignedDistance(wx + h, wy) - field.SampleSignedDistance(wx - h, wy);
                 var gy = field.SampleSignedDistance(wx, wy + h) - field.SampleSignedDistance(wx, wy - h);
                 var length = MathF.Sqrt(gx * gx + gy * gy);
-                if (length < 1e-3f) continue;
+                if (length < 1e-3f) return;
                 // The slope just inside the rim point this texel belongs to (outside, the rim's own).
                 var inward = MathF.Max(0, -d) + 0.5f;
                 double bx = wx + inward * gx / length, by = wy + inward * gy / length;
@@ -266,7 +274,7 @@ internal static class TextureBaker
                 var sy = field.SampleBulge(bx, by + h) - field.SampleBulge(bx, by - h);
                 var reach = Math.Min(MaxSmoothReach, 0.75 * MathF.Sqrt(sx * sx + sy * sy));
                 var steps = (int)Math.Floor(reach / texel);
-                if (steps < 1) continue;
+                if (steps < 1) return;
                 double tx = -gy / length * texel, ty = gx / length * texel;
                 double r = 0, g = 0, b = 0;
                 var n = 0;
