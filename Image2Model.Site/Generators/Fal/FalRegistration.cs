@@ -1,5 +1,6 @@
 using Image2Model.Site.Generators.Remote;
 using Image2Model.Site.Web;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,7 @@ public static class FalRegistration
             .Validate<IOptions<SiteOptions>>((o, site) => !o.Webhooks || site.Value.PublicBaseUrl is { IsAbsoluteUri: true },
                 "Generators:FalTripo:Webhooks needs Site:PublicBaseUrl: FAL calls the site back there.")
             .Validate(o => o.WebhookWait > TimeSpan.Zero, "Generators:FalTripo:WebhookWait must be positive.");
+        builder.Services.AddDataProtection();
         builder.Services.TryAddSingleton<FalWebhooks>();
         // FAL's public keys: no key of ours goes along.
         builder.Services.AddHttpClient(FalWebhooks.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
