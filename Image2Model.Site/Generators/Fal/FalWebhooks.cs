@@ -226,7 +226,7 @@ internal static class FalWebhookEndpoint
                 return Results.Unauthorized();
             }
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // FAL retries a webhook that was not taken: better later than unchecked.
             logger.LogWarning(ex, "FAL's webhook keys could not be fetched");
