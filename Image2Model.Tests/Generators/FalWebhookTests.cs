@@ -166,6 +166,57 @@ public sealed class FalWebhookTests : IAsyncLifetime
         Assert.Equal(ConversionState.Succeeded, (await ConversionAsync(site, batchId)).State);
     }
 
+    private RemoteGeneratorHost Generator(string wait = "00:00:30") => RemoteGeneratorHost.ForFal(_fal, s =>
+    {
+        s["Site:PublicBaseUrl"] = PublicBase.ToString();
+        s["Generators:FalTripo:Webhooks"] = "true";
+        s["Generators:FalTripo:WebhookWait"] = wait;
+    });
+
+    /// <summary>The state an attempt leaves when its node dies during the submit, and the job FAL made meanwhile.</summary>
+    private async Task<(string InFlight, string RequestId)> SubmitInFlightAsync()
+    {
+        _fal.WebhookDelay = TimeSpan.FromHours(1);
+        using var first = Generator();
+        var context = new RecordingGenerationContext();
+        await first.Generator.GenerateAsync(RemoteGeneratorHost.Request(), context, CancellationToken.None);
+        return (context.States[0], _fal.Jobs.Keys.Single());
+    }
+
+    [Fact]
+    public async Task An_attempt_resumed_after_a_kill_mid_submit_waits_for_fal_to_name_the_job_then_finishes_it_without_a_second_submit()
+    {
+        var (inFlight, requestId) = await SubmitInFlightAsync();
+        using var second = Generator();
+        var generator = (FalTripoGenerator)second.Generator;
+        var context = new RecordingGenerationContext { Stored = inFlight };
+
+        var run = generator.GenerateAsync(RemoteGeneratorHost.Request(resumeState: inFlight), context, CancellationToken.None);
+        await context.WaitForMessageAsync("Waiting to hear back from FAL about this job", TimeSpan.FromSeconds(10));
+        Assert.False(run.IsCompleted);
+        context.Stored = generator.WithJob(inFlight, generator.JobNamed(requestId));
+        var model = await run;
+
+        Assert.True(model.Triangles > 0);
+        Assert.Equal(1, _fal.SubmitCount);
+        Assert.Contains(_fal.RequestsTo("status"), r => r.Path.Contains(requestId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_attempt_resumed_after_a_kill_mid_submit_fails_plainly_when_fal_never_names_the_job()
+    {
+        var (inFlight, _) = await SubmitInFlightAsync();
+        using var second = Generator(wait: "00:00:00.300");
+        var context = new RecordingGenerationContext { Stored = inFlight };
+
+        var failure = await Assert.ThrowsAsync<GenerationFailedException>(() =>
+            second.Generator.GenerateAsync(RemoteGeneratorHost.Request(resumeState: inFlight), context, CancellationToken.None));
+
+        Assert.Equal("FAL may have started this job, but its answer never arrived, so it was not sent a second time. Try again to start a new one.", failure.Message);
+        Assert.Contains(context.Progress, p => p.Message == "Waiting to hear back from FAL about this job");
+        Assert.Equal(1, _fal.SubmitCount);
+    }
+
     [Fact]
     public async Task Without_a_lost_answer_a_webhook_run_submits_once_and_succeeds_by_polling()
     {

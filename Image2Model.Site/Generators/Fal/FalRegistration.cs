@@ -20,6 +20,8 @@ public static class FalRegistration
             "Generators:FalTripo:QueueUrl and RestUrl must be absolute URLs.",
             // Not AuthenticationHeaderValue: FAL keys look like "id:secret", which it may reject.
             (options, http) => http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Key {options.Key}"));
+        // The callback base; bound here too so the generator stands without the web UI (binding twice is harmless).
+        builder.Services.AddOptions<SiteOptions>().BindConfiguration(SiteOptions.Section);
         builder.Services.AddOptions<FalOptions>()
             .Validate<IOptions<SiteOptions>>((o, site) => !o.Webhooks || site.Value.PublicBaseUrl is { IsAbsoluteUri: true },
                 "Generators:FalTripo:Webhooks needs Site:PublicBaseUrl: FAL calls the site back there.")
