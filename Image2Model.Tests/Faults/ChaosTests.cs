@@ -140,7 +140,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
                 }
 
                 Assert.True(clock.Elapsed < deadline,
-                    $"Timed out: {string.Join(", ", conversions.GroupBy(c => c.State).Select(g => $"{g.Key} {g.Count()}"))}");
+                    $"Timed out: {string.Join(", ", conversions.GroupBy(c => $"{c.State} ({c.Message})").Select(g => $"{g.Key} × {g.Count()}"))}");
                 await Task.Delay(200);
             }
 
@@ -161,6 +161,11 @@ public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
             output.WriteLine($"{PhotoCount} photos, {kills} kills, {clock.Elapsed.TotalSeconds:0} s; FAL calls {_fal.Requests.Count}: {_unavailable} × 503, {_rateLimited} × 429, {_stalled} stalled {Stall.TotalSeconds:0} s");
             var named = everyNode.Sum(n => n.LogsOf("FAL webhook named request").Count());
             output.WriteLine($"succeeded {succeeded.Count}, outcome unknown after a kill mid-submit {unknown.Count}; accepted submits {_fal.Jobs.Count}; webhooks {(Webhooks ? "on" : "off")}, {named} named the job of a submit whose answer was lost, {_fal.WebhookDeliveries.Count} webhook attempts");
+            foreach (var failed in conversions.Where(c => c.State != ConversionState.Succeeded).GroupBy(c => $"{c.State}: {c.Message}"))
+            {
+                output.WriteLine($"{failed.Count()} × {failed.Key}");
+            }
+
             if (reclaimWaits.Count > 0)
             {
                 output.WriteLine($"longest wait from a kill until all the killed node's work was taken over or finished: {reclaimWaits.Max().TotalSeconds:0.0} s (lease {Lease.TotalSeconds:0} s)");
