@@ -7,6 +7,7 @@ using Image2Model.Site.Data;
 using Image2Model.Site.Downloads;
 using Image2Model.Site.Email;
 using Image2Model.Site.Generators;
+using Image2Model.Site.Generators.Fal;
 using Image2Model.Site.Previews;
 using Image2Model.Site.Invites;
 using Image2Model.Site.Operations;
@@ -55,6 +56,7 @@ app.MapZipDownloads();
 app.MapSharing();
 app.MapApi();
 app.MapOperations();
+app.MapFalWebhooks();
 await app.RunAsync();
 return 0;
 

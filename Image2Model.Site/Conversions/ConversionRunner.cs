@@ -308,5 +308,11 @@ public sealed class ConversionRunner(
 
             return ours;
         }
+
+        public async Task<string?> ReadResumeStateAsync(CancellationToken cancellationToken)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<WorkQueue>().ResumeStateAsync(id, cancellationToken);
+        }
     }
 }

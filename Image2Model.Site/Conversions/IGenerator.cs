@@ -86,6 +86,9 @@ public interface IGenerationContext
     /// saved, nobody else will learn of a job named in <paramref name="state"/>, and the run is being stopped.
     /// </returns>
     Task<bool> SaveResumeStateAsync(string state, CancellationToken cancellationToken);
+
+    /// <summary>The provider state as stored now: someone else (a provider's callback) may have filled it in since the run began.</summary>
+    Task<string?> ReadResumeStateAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
 
 /// <param name="Message">The final status line, e.g. which mode the local engine used.</param>

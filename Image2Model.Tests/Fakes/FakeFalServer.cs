@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using NSec.Cryptography;
+using Image2Model.Site.Generators.Fal;
 
 namespace Image2Model.Tests.Fakes;
 
@@ -64,6 +66,28 @@ public sealed class FakeFalServer : FakeServer
 
     public IReadOnlyDictionary<string, Job> Jobs => _jobs;
 
+    /// <summary>The next this many submits create their job, then drop the connection without an answer.</summary>
+    public int DropSubmitReplies;
+
+    /// <summary>How long after a job is created (the end of a very quick job) its webhook goes out.</summary>
+    public TimeSpan WebhookDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Where a webhook really goes, given the URL the submit named: a load balancer in front of the nodes.</summary>
+    public Func<Uri, Uri>? WebhookTarget { get; set; }
+
+    /// <summary>Each webhook attempt and the site's answer (0: no answer).</summary>
+    public IReadOnlyList<(Uri Url, string RequestId, int Status)> WebhookDeliveries => [.. _deliveries];
+
+    /// <summary>FAL's user id in the signed headers.</summary>
+    public const string WebhookUserId = "fake-fal-user";
+
+    /// <summary>The fake's own signing key; its public half is served as FAL's JWKS.</summary>
+    public Key WebhookKey { get; } = new Key(SignatureAlgorithm.Ed25519);
+
+    private readonly ConcurrentQueue<(Uri, string, int)> _deliveries = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HttpClient _webhookClient = new() { Timeout = TimeSpan.FromSeconds(10) };
+
     public IReadOnlyDictionary<string, UploadedFile> Uploads => _uploads;
 
     public static byte[] PreviewBytes { get; } = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4];
@@ -81,8 +105,83 @@ public sealed class FakeFalServer : FakeServer
 
     protected override void Stamp(HttpContext context) => context.Response.Headers["x-fal-request-id"] = Guid.NewGuid().ToString();
 
+    /// <summary>A webhook request signed as FAL signs them, with <paramref name="key"/> (default: the JWKS one) and <paramref name="timestamp"/> (default: now).</summary>
+    public HttpRequestMessage SignedWebhook(Uri url, string requestId, string body, Key? key = null, DateTimeOffset? timestamp = null)
+    {
+        var stamp = (timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        var signature = SignatureAlgorithm.Ed25519.Sign(key ?? WebhookKey, FalWebhooks.SignedMessage(requestId, WebhookUserId, stamp, bytes));
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-Fal-Webhook-Request-Id", requestId);
+        request.Headers.Add("X-Fal-Webhook-User-Id", WebhookUserId);
+        request.Headers.Add("X-Fal-Webhook-Timestamp", stamp);
+        request.Headers.Add("X-Fal-Webhook-Signature", Convert.ToHexStringLower(signature));
+        return request;
+    }
+
+    /// <summary>FAL's webhook body for a finished job.</summary>
+    public string WebhookBody(string requestId) => new JsonObject
+    {
+        ["request_id"] = requestId,
+        ["gateway_request_id"] = requestId,
+        ["status"] = "OK",
+        ["payload"] = new JsonObject { ["model_mesh"] = new JsonObject { ["url"] = new Uri(Root, $"/files/{requestId}/model.glb").ToString() } },
+    }.ToJsonString();
+
+    /// <summary>As FAL does: deliver once the job ends, whatever became of the submitter; retry until the site takes it.</summary>
+    private async Task DeliverWebhookAsync(Uri url, string requestId)
+    {
+        try
+        {
+            await Task.Delay(WebhookDelay, _stopping.Token);
+            for (var attempt = 0; attempt < 60 && !_stopping.IsCancellationRequested; attempt++)
+            {
+                var target = WebhookTarget?.Invoke(url) ?? url;
+                var status = 0;
+                try
+                {
+                    using var request = SignedWebhook(target, requestId, WebhookBody(requestId));
+                    using var reply = await _webhookClient.SendAsync(request, _stopping.Token);
+                    status = (int)reply.StatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException) when (!_stopping.IsCancellationRequested)
+                {
+                }
+
+                _deliveries.Enqueue((target, requestId, status));
+                if (status is >= 200 and < 300)
+                {
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await base.DisposeAsync();
+        _webhookClient.Dispose();
+        WebhookKey.Dispose();
+    }
+
     protected override void Map(WebApplication app)
     {
+        app.MapGet("/.well-known/jwks.json", Endpoint("jwks", api: false, context =>
+        {
+            var x = Convert.ToBase64String(WebhookKey.PublicKey.Export(KeyBlobFormat.RawPublicKey)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            return Task.FromResult(Results.Json(new { keys = new[] { new { kty = "OKP", crv = "Ed25519", x, kid = "fake-1" } } }));
+        }));
+
         app.MapPost("/storage/upload/initiate", Endpoint("initiate", api: true, async context =>
         {
             if (context.Request.Query["storage_type"] != "fal-cdn-v3")
@@ -127,6 +226,17 @@ public sealed class FakeFalServer : FakeServer
 
             var id = Guid.NewGuid().ToString();
             _jobs[id] = new Job(id, input, ModelFile ?? TestGlb.Create(Triangles, id));
+            if (Uri.TryCreate(context.Request.Query["fal_webhook"], UriKind.Absolute, out var webhook))
+            {
+                _ = Task.Run(() => DeliverWebhookAsync(webhook, id));
+            }
+
+            if (DropSubmitReplies > 0 && Interlocked.Decrement(ref DropSubmitReplies) >= 0)
+            {
+                // Accepted and billed, but the answer never reaches the submitter.
+                context.Abort();
+                return Task.FromResult(Results.Empty);
+            }
             return Task.FromResult(Results.Json(new
             {
                 request_id = id,

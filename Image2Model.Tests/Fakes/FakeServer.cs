@@ -170,7 +170,7 @@ public abstract class FakeServer : IAsyncDisposable
 
     protected static byte[] BodyOf(HttpContext context) => (byte[])context.Items["body"]!;
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {

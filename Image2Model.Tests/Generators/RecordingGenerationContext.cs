@@ -68,6 +68,11 @@ public sealed class RecordingGenerationContext : IGenerationContext
         return Task.FromResult(true);
     }
 
+    /// <summary>Stands for a state someone else stored meanwhile (FAL's webhook); otherwise the last one saved.</summary>
+    public string? Stored { get; set; }
+
+    public Task<string?> ReadResumeStateAsync(CancellationToken cancellationToken) => Task.FromResult(Stored ?? States.LastOrDefault());
+
     public static string? Phase(string state) =>
         System.Text.Json.JsonDocument.Parse(state).RootElement.TryGetProperty("phase", out var phase) ? phase.GetString() : null;
 }

@@ -36,6 +36,8 @@ public sealed class EndpointMatrixTests : IClassFixture<EndpointMatrixTests.Site
         "GET /api/v1/status/tasks/{task_id}/stream",
         "GET /s/{token}", "GET /s/{token}/model.glb", "GET /s/{token}/model-obj.zip", "GET /s/{token}/model.stl", "GET /s/{token}/model.3mf",
         "GET /s/{token}/preview.png",
+        // FAL's callback: its own auth is FAL's Ed25519 signature and the URL's signed token (Generators/FalWebhookTests).
+        "POST /webhooks/fal/{conversionid}",
     ];
 
     /// <summary>Public by design even with someone else's id: the random task id is the stream's secret (see README).</summary>

@@ -20,4 +20,13 @@ public sealed class FalOptions : RemoteGeneratorOptions
     /// from receiving the key.
     /// </summary>
     public string[] TrustedHosts { get; set; } = ["fal.run", "fal.ai"];
+
+    /// <summary>
+    /// Ask FAL to call the site back (at Site:PublicBaseUrl) when a job ends. Off by default: polling
+    /// alone does the work. On, a submit whose answer was lost is not given up: the callback names its job.
+    /// </summary>
+    public bool Webhooks { get; set; }
+
+    /// <summary>With webhooks on, how long after a submit whose answer was lost the site waits for FAL's callback to name the job.</summary>
+    public TimeSpan WebhookWait { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -32,9 +32,16 @@ internal sealed class FalQueueClient(HttpClient http, FalOptions options)
         return (uploadUrl, target.FileUrl);
     }
 
-    public async Task<FalSubmitted> SubmitAsync(FalTripoInput input, CancellationToken cancellationToken)
+    /// <param name="webhook">Where FAL should report the job's end, if anywhere.</param>
+    public async Task<FalSubmitted> SubmitAsync(FalTripoInput input, Uri? webhook, CancellationToken cancellationToken)
     {
-        using var request = ApiCall.JsonRequest(HttpMethod.Post, ApiCall.Combine(options.QueueUrl, options.ModelId), input).AsSubmit();
+        var url = ApiCall.Combine(options.QueueUrl, options.ModelId);
+        if (webhook is not null)
+        {
+            url = new Uri($"{url}?fal_webhook={Uri.EscapeDataString(webhook.AbsoluteUri)}");
+        }
+
+        using var request = ApiCall.JsonRequest(HttpMethod.Post, url, input).AsSubmit();
         var reply = await http.SendAsync(request, Provider, cancellationToken);
         return reply.IsSuccess ? reply.Read<FalSubmitted>(Provider) : throw FalErrors.From(reply, "starting the job");
     }

@@ -1,4 +1,8 @@
 using Image2Model.Site.Generators.Remote;
+using Image2Model.Site.Web;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Image2Model.Site.Generators.Fal;
 
@@ -16,6 +20,16 @@ public static class FalRegistration
             "Generators:FalTripo:QueueUrl and RestUrl must be absolute URLs.",
             // Not AuthenticationHeaderValue: FAL keys look like "id:secret", which it may reject.
             (options, http) => http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Key {options.Key}"));
+        // The callback base; bound here too so the generator stands without the web UI (binding twice is harmless).
+        builder.Services.AddOptions<SiteOptions>().BindConfiguration(SiteOptions.Section);
+        builder.Services.AddOptions<FalOptions>()
+            .Validate<IOptions<SiteOptions>>((o, site) => !o.Webhooks || site.Value.PublicBaseUrl is { IsAbsoluteUri: true },
+                "Generators:FalTripo:Webhooks needs Site:PublicBaseUrl: FAL calls the site back there.")
+            .Validate(o => o.WebhookWait > TimeSpan.Zero, "Generators:FalTripo:WebhookWait must be positive.");
+        builder.Services.AddDataProtection();
+        builder.Services.TryAddSingleton<FalWebhooks>();
+        // FAL's public keys: no key of ours goes along.
+        builder.Services.AddHttpClient(FalWebhooks.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         return builder;
     }
 }

@@ -10,6 +10,7 @@ internal sealed class FalTripoGenerator(
     IOptions<FalOptions> options,
     IHttpClientFactory clients,
     RemoteFiles files,
+    FalWebhooks webhooks,
     TimeProvider time,
     ILogger<FalTripoGenerator> logger) : RemoteGenerator<string, FalJob, FalTripoOutput>(options.Value, files, time, logger)
 {
@@ -29,6 +30,8 @@ internal sealed class FalTripoGenerator(
 
     protected override string TimeoutMessage => $"Timed out after {Durations.Describe(options.Value.Deadline)} waiting for Tripo3D.";
 
+    protected override TimeSpan? JobNamedLaterWithin => webhooks.Enabled ? options.Value.WebhookWait : null;
+
     private FalQueueClient Api => new(clients.CreateClient(FalQueueClient.HttpClientName), options.Value);
 
     /// <returns>The file URL FAL's storage gave the photo.</returns>
@@ -44,7 +47,7 @@ internal sealed class FalTripoGenerator(
 
     protected override async Task<FalJob> SubmitAsync(string fileUrl, GenerationRequest request, CancellationToken cancellationToken)
     {
-        var submitted = await Api.SubmitAsync(Input(fileUrl, request.Options), cancellationToken);
+        var submitted = await Api.SubmitAsync(Input(fileUrl, request.Options), webhooks.Enabled ? webhooks.CallbackFor(request.ConversionId) : null, cancellationToken);
         if (string.IsNullOrEmpty(submitted.RequestId)
             || !Uri.TryCreate(submitted.StatusUrl, UriKind.Absolute, out var statusUrl)
             || !Uri.TryCreate(submitted.ResponseUrl, UriKind.Absolute, out var responseUrl)
@@ -54,6 +57,17 @@ internal sealed class FalTripoGenerator(
         }
 
         return new FalJob(submitted.RequestId, statusUrl, responseUrl, cancelUrl);
+    }
+
+    /// <summary>
+    /// The job FAL's webhook names by its request id alone: its URLs follow FAL's pattern
+    /// (queue host, the model id's owner/app, requests/{id}), as the submit answer would have given them.
+    /// </summary>
+    internal FalJob JobNamed(string requestId)
+    {
+        var app = string.Join('/', options.Value.ModelId.Split('/', StringSplitOptions.RemoveEmptyEntries).Take(2));
+        var request = ApiCall.Combine(options.Value.QueueUrl, $"{app}/requests/{Uri.EscapeDataString(requestId)}");
+        return new FalJob(requestId, new Uri($"{request}/status"), request, new Uri($"{request}/cancel"));
     }
 
     protected override bool CanResume(FalJob job) => job.RequestId is { Length: > 0 } && job.StatusUrl is not null && job.ResponseUrl is not null && job.CancelUrl is not null;

@@ -49,6 +49,15 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
     private string OutcomeUnknownMessage =>
         $"{char.ToUpperInvariant(Provider[0])}{Provider[1..]} may have started this job, but its answer never arrived, so it was not sent a second time. Try again to start a new one.";
 
+    /// <summary>Shown while a submit whose answer was lost waits for the provider's callback to name its job.</summary>
+    protected virtual string WaitingForJobMessage => $"Waiting to hear back from {Provider} about this job";
+
+    /// <summary>
+    /// How long after a submit whose answer was lost the provider may still name its job (a callback
+    /// stores it in the saved state, see <see cref="WithJob"/>); null when nothing would: fail at once.
+    /// </summary>
+    protected virtual TimeSpan? JobNamedLaterWithin => null;
+
     protected TimeProvider Time => time;
 
     protected RemoteFiles Files => files;
@@ -97,10 +106,10 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
             {
                 // An earlier attempt stopped in the middle of the submit: paying twice is worse than asking.
                 logger.LogWarning("Conversion {Conversion} stopped while its {Provider} submit was in flight; not submitting again", request.ConversionId, Provider);
-                throw new GenerationFailedException(OutcomeUnknownMessage);
+                saved = await WaitForJobAsync(request, context, saved.SubmittedAt, progress, null, cancellationToken);
             }
 
-            logger.LogInformation("Conversion {Conversion} resumes {Provider} job {Job} ({Phase})", request.ConversionId, Provider, JobId(saved.Job), saved.Phase);
+            logger.LogInformation("Conversion {Conversion} resumes {Provider} job {Job} ({Phase})", request.ConversionId, Provider, JobId(saved.Job!), saved.Phase);
             await progress.ReportAsync(5, $"Checking on the job at {Provider}", cancellationToken);
         }
         else
@@ -170,12 +179,14 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
         await progress.ReportAsync(3, SubmittingMessage, cancellationToken);
         // Recorded before the call: if this process dies during it, the next attempt knows a job
         // may exist and refuses to pay for a second one.
-        if (!await context.SaveResumeStateAsync(Serialize(new SavedJob(Submitting, time.GetUtcNow(), null)), CancellationToken.None))
+        var submittedAt = time.GetUtcNow();
+        if (!await context.SaveResumeStateAsync(Serialize(new SavedJob(Submitting, submittedAt, null)), CancellationToken.None))
         {
             throw NoLongerOurs(request, cancellationToken);
         }
 
         TJob job;
+        Exception? lost = null;
         using (var timeout = new CancellationTokenSource(options.SubmitTimeout, time))
         {
             try
@@ -185,17 +196,27 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
             catch (RemoteUnavailableException ex) when (ex.NoAnswer)
             {
                 logger.LogWarning(ex, "The {Provider} submit of conversion {Conversion} got no answer", Provider, request.ConversionId);
-                throw new GenerationFailedException(OutcomeUnknownMessage, ex);
+                lost = ex;
+                job = null!;
             }
             catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
             {
                 logger.LogWarning("The {Provider} submit of conversion {Conversion} took longer than {Timeout}", Provider, request.ConversionId, options.SubmitTimeout);
-                throw new GenerationFailedException(OutcomeUnknownMessage, ex);
+                lost = ex;
+                job = null!;
             }
             catch (RemoteUnavailableException ex)
             {
                 throw new GenerationFailedException(ex.Message, ex);
             }
+        }
+
+        if (lost is not null)
+        {
+            // The job may exist: only the provider can say which one it is, never a second submit.
+            var named = await WaitForJobAsync(request, context, submittedAt, progress, lost, cancellationToken);
+            await progress.ReportAsync(5, QueuedMessage, cancellationToken);
+            return named;
         }
 
         var saved = new SavedJob(Submitted, time.GetUtcNow(), job);
@@ -215,6 +236,47 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
         await progress.ReportAsync(5, QueuedMessage, cancellationToken);
         return saved;
     }
+
+    /// <summary>
+    /// After a submit whose answer was lost: waits until the saved state names the job (a provider
+    /// callback stores it), up to <see cref="JobNamedLaterWithin"/> after the submit; then fails as before.
+    /// </summary>
+    private async Task<SavedJob> WaitForJobAsync(GenerationRequest request, IGenerationContext context, DateTimeOffset submittedAt, ProgressReporter progress, Exception? cause, CancellationToken cancellationToken)
+    {
+        if (JobNamedLaterWithin is not { } within)
+        {
+            throw new GenerationFailedException(OutcomeUnknownMessage, cause);
+        }
+
+        await progress.ReportAsync(3, WaitingForJobMessage, cancellationToken);
+        var until = submittedAt + within;
+        while (true)
+        {
+            if (await context.ReadResumeStateAsync(cancellationToken) is { } state && Read(state) is { Job: { } job } named)
+            {
+                logger.LogInformation("{Provider} named job {Job} of conversion {Conversion} after its submit answer was lost", Provider, JobId(job), request.ConversionId);
+                return named;
+            }
+
+            if (time.GetUtcNow() >= until)
+            {
+                logger.LogWarning("{Provider} never named the job of conversion {Conversion} within {Wait}", Provider, request.ConversionId, within);
+                throw new GenerationFailedException(OutcomeUnknownMessage, cause);
+            }
+
+            await Task.Delay(options.PollInterval, time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The saved state once the provider named the job of a submit whose answer was lost; null when
+    /// <paramref name="savedState"/> is not such a submit of this provider (it knows its job already, or is unreadable).
+    /// </summary>
+    internal string? WithJob(string savedState, TJob job) =>
+        Read(savedState) is { Phase: Submitting } saved ? Serialize(new SavedJob(Submitted, saved.SubmittedAt, job)) : null;
+
+    /// <summary>The provider's id of the job a saved state names, if any.</summary>
+    internal string? JobIdIn(string savedState) => Read(savedState) is { Job: { } job } ? JobId(job) : null;
 
     /// <summary>The run stops: the conversion was canceled or taken over, so nothing it does is stored.</summary>
     private OperationCanceledException NoLongerOurs(GenerationRequest request, CancellationToken cancellationToken)
