@@ -35,7 +35,7 @@ public static class PreviewRasterizer
     public static byte[] RenderPng(byte[] glb, int size = 512, int supersampling = 1, PreviewStageTimes? times = null)
     {
         var clock = Stopwatch.GetTimestamp();
-        var model = ModelRoot.ParseGLB(glb, new ReadSettings { Validation = ValidationMode.Skip });
+        var model = ModelRoot.ParseGLB(Compressed.CompressedGlb.Decompress(glb), new ReadSettings { Validation = ValidationMode.Skip });
         PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Parse += ms);
         var (meshes, textures) = Scene.Read(model);
         PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Geometry += ms);
