@@ -20,7 +20,7 @@ internal static class CompressedGlb
     public const string DracoName = "KHR_draco_mesh_compression";
 
     /// <summary>The GLB itself when it needs no decoding; otherwise a decoded copy. Throws <see cref="InvalidDataException"/> on bad data.</summary>
-    public static byte[] Decompress(byte[] glb)
+    public static byte[] Decompress(byte[] glb, DracoDecoder? draco = null)
     {
         if (glb.Length < 20 || BinaryPrimitives.ReadUInt32LittleEndian(glb) != Magic)
         {
@@ -83,7 +83,7 @@ internal static class CompressedGlb
 
         if (usesDraco)
         {
-            throw new InvalidDataException("Draco decoding is not available here.");
+            DecodeDraco(json, bin, output, draco ?? throw new InvalidDataException("Draco decoding is not available here."));
         }
 
         // Views now all point at the binary chunk; meshopt's fallback buffers (no data in a GLB) go.
@@ -117,6 +117,12 @@ internal static class CompressedGlb
                 {
                     names.Remove(done);
                 }
+
+                // glTF forbids empty lists here, and SharpGLTF refuses them.
+                if (names.Count == 0)
+                {
+                    json.Remove(list);
+                }
             }
         }
 
@@ -132,6 +138,71 @@ internal static class CompressedGlb
         accessor["byteOffset"] = 0;
         accessor["componentType"] = componentType;
         accessor["normalized"] = false;
+        accessor["count"] = count;
+        accessor.Remove("sparse");
+    }
+
+    private static void DecodeDraco(JsonObject json, ReadOnlySpan<byte> bin, MemoryStream output, DracoDecoder decoder)
+    {
+        var accessors = json["accessors"] as JsonArray ?? [];
+        var views = json["bufferViews"] as JsonArray ?? [];
+        foreach (var primitive in (json["meshes"] as JsonArray ?? []).OfType<JsonObject>()
+                     .SelectMany(m => (m["primitives"] as JsonArray ?? []).OfType<JsonObject>()).ToList())
+        {
+            if (primitive["extensions"] is not JsonObject extensions || extensions[DracoName] is not JsonObject ext)
+            {
+                continue;
+            }
+
+            var view = Item(views, Int(ext, "bufferView"));
+            var data = Slice(bin, Int(view, "buffer", 0), Int(view, "byteOffset", 0), Int(view, "byteLength"));
+            var attributes = primitive["attributes"] as JsonObject ?? [];
+            var wanted = (ext["attributes"] as JsonObject ?? []).Select(a =>
+            {
+                var accessor = Item(accessors, Int(attributes, a.Key));
+                return (Accessor: accessor, Id: Int(ext["attributes"]!.AsObject(), a.Key), ComponentType: Int(accessor, "componentType"), Components: Components((string?)accessor["type"]));
+            }).ToList();
+            var mesh = decoder.Decode(data, [.. wanted.Select(w => (w.Id, w.ComponentType, w.Components))]);
+
+            foreach (var w in wanted)
+            {
+                PointAt(w.Accessor, views, output, mesh.Attributes[w.Id], w.ComponentType, mesh.PointCount, keepNormalized: true);
+            }
+
+            if (primitive["indices"] is not null)
+            {
+                PointAt(Item(accessors, Int(primitive, "indices")), views, output, mesh.Indices, 5125, mesh.Indices.Length / 4, keepNormalized: false);
+            }
+
+            extensions.Remove(DracoName);
+        }
+    }
+
+    private static JsonObject Item(JsonArray array, int index) =>
+        index >= 0 && index < array.Count && array[index] is JsonObject item ? item : throw new InvalidDataException($"Item {index} is missing.");
+
+    private static int Components(string? type) => type switch
+    {
+        "SCALAR" => 1,
+        "VEC2" => 2,
+        "VEC3" => 3,
+        "VEC4" => 4,
+        _ => throw new InvalidDataException($"A Draco attribute of type {type} cannot be read."),
+    };
+
+    /// <summary>Points the accessor at a new, tightly packed view of <paramref name="bytes"/>.</summary>
+    private static void PointAt(JsonObject accessor, JsonArray views, MemoryStream output, byte[] bytes, int componentType, int count, bool keepNormalized)
+    {
+        var offset = Append(output, bytes);
+        views.Add(new JsonObject { ["buffer"] = 0, ["byteOffset"] = offset, ["byteLength"] = bytes.Length });
+        accessor["bufferView"] = views.Count - 1;
+        accessor["byteOffset"] = 0;
+        accessor["componentType"] = componentType;
+        if (!keepNormalized)
+        {
+            accessor.Remove("normalized");
+        }
+
         accessor["count"] = count;
         accessor.Remove("sparse");
     }
