@@ -5,11 +5,12 @@ using Image2Model.Site.Previews;
 using Image2Model.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using SkiaSharp;
+using Xunit.Abstractions;
 
 namespace Image2Model.Tests.Previews;
 
 /// <summary>Remote generators may send Draco or meshopt compressed GLBs; their previews must look like the plain model's.</summary>
-public sealed class CompressedPreviewTests
+public sealed class CompressedPreviewTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData("apple-meshopt.glb")]
@@ -20,7 +21,7 @@ public sealed class CompressedPreviewTests
         var compressed = Render(file);
 
         Assert.NotNull(compressed);
-        AssertLookAlike(plain!, compressed);
+        AssertLookAlike(plain!, compressed, output);
     }
 
     [Fact]
@@ -54,7 +55,7 @@ public sealed class CompressedPreviewTests
         new PreviewRenderer(NullLogger<PreviewRenderer>.Instance).TryRender(Fixtures.Read("models/" + file));
 
     /// <summary>Nearly the same outline (≥ 95 % of the pixels either covers are covered by both) and nearly the same colours.</summary>
-    internal static void AssertLookAlike(byte[] expectedPng, byte[] actualPng)
+    internal static void AssertLookAlike(byte[] expectedPng, byte[] actualPng, ITestOutputHelper output)
     {
         using var expected = SKBitmap.Decode(expectedPng);
         using var actual = SKBitmap.Decode(actualPng);
@@ -77,6 +78,7 @@ public sealed class CompressedPreviewTests
             }
         }
 
+        output.WriteLine($"covered by both: {100.0 * both / either:F2} % of {either} covered pixels; mean colour difference {colourDifference / both:F2} of 255");
         Assert.True(either > 512 * 512 / 10, $"The plain model should fill a good part of the picture, covered {either} pixels");
         Assert.True(both >= either * 0.95, $"Only {both} of {either} covered pixels are covered in both pictures");
         Assert.True(colourDifference / both < 6, $"The colours differ by {colourDifference / both:F1} of 255 on average");

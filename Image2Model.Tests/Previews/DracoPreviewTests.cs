@@ -3,11 +3,12 @@ using Image2Model.Site.Previews;
 using Image2Model.Site.Previews.Compressed;
 using Image2Model.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
 
 namespace Image2Model.Tests.Previews;
 
 /// <summary>Draco models render with the site's own wasm decoder (wwwroot/lib/draco) run by Wasmtime.</summary>
-public sealed class DracoPreviewTests
+public sealed class DracoPreviewTests(ITestOutputHelper output)
 {
     /// <summary>The site's web root, as the running site uses it (the test copies nothing).</summary>
     private static readonly DracoDecoder Draco = DracoDecoder.FromWebRoot(WebRoot());
@@ -20,7 +21,7 @@ public sealed class DracoPreviewTests
         var draco = PreviewRasterizer.RenderPng(Fixtures.Read("models/apple-draco.glb"), draco: Draco);
 
         Assert.NotNull(draco);
-        CompressedPreviewTests.AssertLookAlike(plain!, draco);
+        CompressedPreviewTests.AssertLookAlike(plain!, draco, output);
     }
 
     [Fact]

@@ -249,15 +249,16 @@ internal static class MeshoptDecoder
                 {
                     var inputW = dst[i + 3];
                     var largest = inputW & 3;
-                    var s = Math.Sqrt(0.5) / (inputW | 3);
-                    var x = dst[i] * s;
-                    var y = dst[i + 1] * s;
-                    var z = dst[i + 2] * s;
-                    var w = Math.Sqrt(Math.Max(0.0, 1.0 - (x * x) - (y * y) - (z * z)));
-                    dst[i + ((largest + 1) % 4)] = Round16(x * 32767);
-                    dst[i + ((largest + 2) % 4)] = Round16(y * 32767);
-                    dst[i + ((largest + 3) % 4)] = Round16(z * 32767);
-                    dst[i + largest] = Round16(w * 32767);
+                    var ss = (1f / MathF.Sqrt(2f)) / (inputW | 3);
+                    var x = dst[i] * ss;
+                    var y = dst[i + 1] * ss;
+                    var z = dst[i + 2] * ss;
+                    var ww = 1f - (x * x) - (y * y) - (z * z);
+                    var w = MathF.Sqrt(ww >= 0f ? ww : 0f);
+                    dst[i + ((largest + 1) % 4)] = Round16(x * 32767f);
+                    dst[i + ((largest + 2) % 4)] = Round16(y * 32767f);
+                    dst[i + ((largest + 3) % 4)] = Round16(z * 32767f);
+                    dst[i + largest] = Round16(w * 32767f);
                 }
 
                 return;
@@ -272,7 +273,7 @@ internal static class MeshoptDecoder
                     var v = words[i];
                     var exponent = v >> 24;
                     var mantissa = (v << 8) >> 8;
-                    floats[i] = (float)Math.ScaleB(mantissa, exponent);
+                    floats[i] = BitConverter.Int32BitsToSingle((exponent + 127) << 23) * mantissa;
                 }
 
                 return;
@@ -286,17 +287,16 @@ internal static class MeshoptDecoder
         }
     }
 
-    private static (int X, int Y, int Z) Octahedral(double x, double y, double one, int max)
+    // The filters follow meshoptimizer's scalar C++ (single-precision floats), so results match
+    // its decoders to the last bit or within one unit where their SIMD rounding differs.
+    private static (int X, int Y, int Z) Octahedral(float x, float y, float one, float max)
     {
-        x /= one;
-        y /= one;
-        var z = 1.0 - Math.Abs(x) - Math.Abs(y);
-        var t = Math.Max(-z, 0.0);
-        x -= x >= 0 ? t : -t;
-        y -= y >= 0 ? t : -t;
-        var h = max / Math.Sqrt((x * x) + (y * y) + (z * z));
-        // A zero "one" from corrupt data gives NaN; it then draws as a zero normal, not garbage.
-        return (RoundInt(x * h), RoundInt(y * h), RoundInt(z * h));
+        var z = one - MathF.Abs(x) - MathF.Abs(y);
+        var t = z >= 0f ? 0f : z;
+        x += x >= 0f ? t : -t;
+        y += y >= 0f ? t : -t;
+        var s = max / MathF.Sqrt((x * x) + (y * y) + (z * z));
+        return (RoundInt(x * s), RoundInt(y * s), RoundInt(z * s));
     }
 
     private static void ColorFilter(byte[] target, int count, int stride)
@@ -318,7 +318,7 @@ internal static class MeshoptDecoder
             int[] values = [r, g, b, a];
             for (var c = 0; c < 4; c++)
             {
-                var v = Math.Clamp(RoundInt(values[c] * scale), 0, maxInt);
+                var v = Math.Clamp(RoundInt((float)(values[c] * scale)), 0, maxInt);
                 if (stride == 4)
                 {
                     target[(i * 4) + c] = (byte)v;
@@ -331,9 +331,10 @@ internal static class MeshoptDecoder
         }
     }
 
-    private static int RoundInt(double v) => double.IsFinite(v) ? (int)Math.Floor(v + 0.5) : 0;
+    /// <summary>Rounds half away from zero, as the C++ does; a NaN from corrupt data (a zero-length normal) becomes 0.</summary>
+    private static int RoundInt(float v) => float.IsFinite(v) ? (int)(v + (v >= 0f ? 0.5f : -0.5f)) : 0;
 
-    private static short Round16(double v) => (short)Math.Clamp(RoundInt(v), short.MinValue, short.MaxValue);
+    private static short Round16(float v) => (short)Math.Clamp(RoundInt(v), short.MinValue, short.MaxValue);
 
     private static void DecodeIndexBuffer(byte[] target, int count, int stride, ReadOnlySpan<byte> source)
     {
@@ -488,7 +489,9 @@ internal static class MeshoptDecoder
 
     private static void DecodeIndexSequence(byte[] target, int count, int stride, ReadOnlySpan<byte> source)
     {
-        Check(source.Length > 0 && source[0] == 0xD1 && stride is 2 or 4, "Unknown meshopt index sequence encoding.");
+        Check(source.Length >= 5 && source[0] == 0xD1 && stride is 2 or 4, "Unknown meshopt index sequence encoding.");
+        // The encoder ends the stream with 4 bytes of padding; the numbers must end exactly there.
+        var data = source[..^4];
         var offset = 1;
         Span<uint> last = stackalloc uint[2];
         for (var i = 0; i < count; i++)
@@ -497,7 +500,7 @@ internal static class MeshoptDecoder
             for (var shift = 0; ; shift += 7)
             {
                 Check(shift < 35, "A meshopt number is too long.");
-                var b = source[offset++];
+                var b = data[offset++];
                 v |= (uint)(b & 0x7F) << shift;
                 if (b < 0x80)
                 {
@@ -516,6 +519,8 @@ internal static class MeshoptDecoder
                 BinaryPrimitives.WriteUInt32LittleEndian(target.AsSpan(i * 4), last[which]);
             }
         }
+
+        Check(offset == data.Length, "The meshopt index sequence has the wrong length.");
     }
 
     private static void Check(bool condition, string message)
