@@ -17,15 +17,23 @@ public sealed partial class DracoDecoder
     /// <summary>Corrupt data must not make the decoder take the server's memory.</summary>
     private const long MaxMemoryBytes = 512L << 20;
 
-    private readonly Lazy<(Engine Engine, Module Module)> _module;
+    /// <summary>Nor its time: a decode still running after this many epoch ticks (of <see cref="Tick"/>) is stopped.</summary>
+    private const ulong MaxTicks = 100;
+
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+
+    private readonly Lazy<(Engine Engine, Module Module, Timer Clock)> _module;
 
     public DracoDecoder(string wasmPath, string wrapperPath)
     {
         Names = ReadNames(File.ReadAllText(wrapperPath));
         _module = new(() =>
         {
-            var engine = new Engine();
-            return (engine, Module.FromFile(engine, wasmPath));
+            // Epoch interruption costs far less than fuel metering and still bounds a decode that
+            // corrupt data sends into a loop (about 10 s).
+            var engine = new Engine(new Config().WithEpochInterruption(true));
+            var clock = new Timer(_ => engine.IncrementEpoch(), null, Tick, Tick);
+            return (engine, Module.FromFile(engine, wasmPath), clock);
         });
     }
 
@@ -99,9 +107,10 @@ public sealed partial class DracoDecoder
     /// </summary>
     public DracoMesh Decode(ReadOnlySpan<byte> data, IReadOnlyList<(int UniqueId, int ComponentType, int Components)> attributes)
     {
-        var (engine, module) = _module.Value;
+        var (engine, module, _) = _module.Value;
         using var store = new Store(engine);
         store.SetLimits(memorySize: MaxMemoryBytes);
+        store.SetEpochDeadline(MaxTicks);
         using var linker = new Linker(engine);
         Memory? memory = null;
         linker.DefineFunction("a", "a", () => throw new InvalidDataException("The Draco decoder aborted."));
