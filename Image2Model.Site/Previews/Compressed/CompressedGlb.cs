@@ -81,7 +81,10 @@ internal static class CompressedGlb
             }
         }
 
-        if (usesDraco)
+        // Without a decoder, a file that merely offers Draco beside plain data is still read plainly.
+        var dracoRequired = json["extensionsRequired"] is JsonArray required && required.Any(n => (string?)n == DracoName);
+        var decodeDraco = usesDraco && (draco is not null || dracoRequired);
+        if (decodeDraco)
         {
             DecodeDraco(json, bin, output, draco ?? throw new InvalidDataException("Draco decoding is not available here."));
         }
@@ -113,7 +116,7 @@ internal static class CompressedGlb
         {
             if (json[list] is JsonArray names)
             {
-                foreach (var done in names.Where(n => (string?)n is { } s && (MeshoptNames.Contains(s) || s == DracoName)).ToList())
+                foreach (var done in names.Where(n => (string?)n is { } s && (MeshoptNames.Contains(s) || (decodeDraco && s == DracoName))).ToList())
                 {
                     names.Remove(done);
                 }
