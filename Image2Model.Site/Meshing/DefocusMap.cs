@@ -58,13 +58,22 @@ internal static class DefocusMap
         });
         var softSum = BoxSum(soft, cw, ch, reach);
         var crispSum = BoxSum(crisp, cw, ch, reach);
+        // The face of a blurred book or cloud has no edges of its own: its focus is that of the
+        // edges around it (Zhuo and Sim propagate the sparse estimate into such regions). Where
+        // nothing is known nearby, the evidence is gathered from three times as far.
+        var wideSoft = BoxSum(soft, cw, ch, 3 * reach);
+        var wideCrisp = BoxSum(crisp, cw, ch, 3 * reach);
         var share = new float[cw * ch];
         // A few soft pixels are not evidence; a crisp outline nearby cancels soft ones (a soft shadow beside the object).
         var enough = step * step * 2;
         for (var i = 0; i < share.Length; i++)
         {
-            var s = softSum[i] - 2 * crispSum[i];
-            share[i] = s <= 0 ? 0 : (float)Math.Min(1, s / (double)(softSum[i] + crispSum[i] + enough));
+            // From afar, any crisp edge in reach (an object's outline, a label's border) is taken to
+            // bound the flat region; only regions ringed by soft edges alone borrow their blur.
+            var local = softSum[i] + crispSum[i] >= enough;
+            var (sc, cc) = local ? (softSum[i], crispSum[i]) : (wideSoft[i], wideCrisp[i]);
+            var s = local ? sc - 2 * cc : (cc > 0 ? 0 : sc);
+            share[i] = s <= 0 ? 0 : (float)Math.Min(1, s / (double)(sc + cc + enough));
         }
         return share;
     }

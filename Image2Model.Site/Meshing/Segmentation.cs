@@ -97,9 +97,38 @@ internal static class Segmentation
         StageTimes.Lap("post", clock);
         var judged = CutoutJudge.Judge(mask, image, checkEdges: true, rivals: rivals, frameClaim: cut.FrameClaim);
         StageTimes.Lap("judge", clock);
+        // The cut held the frame's outermost strip as backdrop (see GrabCut.Run), so an object the
+        // frame cuts off stops just short of it. Where the object reaches that strip it runs on to
+        // the frame: the strip takes the label of the row or column just inside it.
+        if (judged.Accepted) ExtendAcrossHeldStrip(mask, w, h, Math.Max(1, Math.Min(cw, ch) / 100) * step);
         return judged.Accepted
             ? new SegmentationResult(new Silhouette(w, h, mask), judged.Reason)
             : new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null, Layered = judged.SubjectFound };
+    }
+
+    private static void ExtendAcrossHeldStrip(byte[] mask, int w, int h, int strip)
+    {
+        if (2 * strip + 2 >= Math.Min(w, h)) return;
+        for (var x = 0; x < w; x++)
+        {
+            var top = mask[strip * w + x];
+            var bottom = mask[(h - 1 - strip) * w + x];
+            for (var y = 0; y < strip; y++)
+            {
+                mask[y * w + x] = top;
+                mask[(h - 1 - y) * w + x] = bottom;
+            }
+        }
+        for (var y = 0; y < h; y++)
+        {
+            var left = mask[y * w + strip];
+            var right = mask[y * w + w - 1 - strip];
+            for (var x = 0; x < strip; x++)
+            {
+                mask[y * w + x] = left;
+                mask[y * w + w - 1 - x] = right;
+            }
+        }
     }
 
     /// <summary>

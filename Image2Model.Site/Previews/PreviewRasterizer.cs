@@ -28,14 +28,15 @@ public static class PreviewRasterizer
     /// <summary>
     /// Renders at <paramref name="size"/> × <paramref name="size"/> pixels with
     /// <paramref name="supersampling"/>² samples per pixel, and returns the PNG. Throws when the
-    /// bytes are not a GLB this code can read (for example a compression extension it lacks).
+    /// bytes are not a GLB this code can read (for example a compression extension it lacks, or
+    /// Draco when no <paramref name="draco"/> decoder is given).
     /// One sample by default: 2 × 2 smooths the outline but triples the drawing time, and the
     /// preview must stay a small part of a local conversion (bench/Image2Model.Bench.Results).
     /// </summary>
-    public static byte[] RenderPng(byte[] glb, int size = 512, int supersampling = 1, PreviewStageTimes? times = null)
+    public static byte[] RenderPng(byte[] glb, int size = 512, int supersampling = 1, PreviewStageTimes? times = null, Compressed.DracoDecoder? draco = null)
     {
         var clock = Stopwatch.GetTimestamp();
-        var model = ModelRoot.ParseGLB(glb, new ReadSettings { Validation = ValidationMode.Skip });
+        var model = ModelRoot.ParseGLB(Compressed.CompressedGlb.Decompress(glb, draco), new ReadSettings { Validation = ValidationMode.Skip });
         PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Parse += ms);
         var (meshes, textures) = Scene.Read(model);
         PreviewStageTimes.Lap(ref clock, times, static (t, ms) => t.Geometry += ms);

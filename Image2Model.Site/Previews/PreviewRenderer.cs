@@ -1,13 +1,15 @@
 using System.Diagnostics;
+using Image2Model.Site.Previews.Compressed;
 
 namespace Image2Model.Site.Previews;
 
 /// <summary>
 /// Turns a stored GLB into the preview PNG the library, the batch page, the model page's poster
-/// and the API show. A model that cannot be drawn (a compression this site cannot decode, no
-/// triangles) simply has no preview: it never fails the conversion.
+/// and the API show. A model that cannot be drawn (a compression this site cannot decode, corrupt
+/// data, no triangles) simply has no preview: it never fails the conversion. Draco models need
+/// <paramref name="draco"/> (the site's own wasm decoder).
 /// </summary>
-public sealed class PreviewRenderer(ILogger<PreviewRenderer> logger)
+public sealed class PreviewRenderer(ILogger<PreviewRenderer> logger, DracoDecoder? draco = null)
 {
     public const int Size = 512;
 
@@ -16,7 +18,7 @@ public sealed class PreviewRenderer(ILogger<PreviewRenderer> logger)
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var png = PreviewRasterizer.RenderPng(glb, Size);
+            var png = PreviewRasterizer.RenderPng(glb, Size, draco: draco);
             logger.LogDebug("Rendered a {Bytes}-byte preview in {ElapsedMs:F1} ms", png.Length, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return png;
         }

@@ -35,6 +35,31 @@ public sealed class CompositedPhotoTests(ITestOutputHelper output)
         Assert.True(median >= 0.95, $"median IoU {median:F3} < 0.95");
     }
 
+    [Theory]
+    [InlineData(47)] // box on concrete, cut off by the frame
+    [InlineData(52)] // mug on fabric, cut off by the frame
+    [InlineData(62)] // bottle on a gradient, cut off by the frame
+    public void Object_cut_off_by_the_frame_is_cut_out_right_up_to_the_frame(int index)
+    {
+        var photo = CompositedPhotos.Make(index, Fixtures.Read);
+        int w = photo.Width, h = photo.Height;
+
+        var found = Segmentation.Find(TestImages.Decode(photo.Photo));
+
+        Assert.NotNull(found.Subject);
+        // The outermost row and column of pixels: where the object truly runs off the frame, the cut-out does too.
+        int onFrame = 0, reached = 0;
+        for (var i = 0; i < w * h; i++)
+        {
+            int x = i % w, y = i / w;
+            if ((x > 0 && y > 0 && x < w - 1 && y < h - 1) || photo.TrueMask[i] == 0) continue;
+            onFrame++;
+            if (found.Subject.Mask[i] != 0) reached++;
+        }
+        Assert.True(onFrame > 0, $"{photo.Name} does not run off the frame");
+        Assert.True(reached >= 0.9 * onFrame, $"{photo.Name}: the cut-out reaches {reached} of the {onFrame} frame pixels the object covers");
+    }
+
     public static TheoryData<string> NoSubjectCases() => [.. CompositedPhotos.NoSubject().Select(c => c.Name)];
 
     [Theory]
