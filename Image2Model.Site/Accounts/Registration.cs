@@ -8,6 +8,7 @@ namespace Image2Model.Site.Accounts;
 public sealed class Registration(AppDbContext db, UserManager<AppUser> users, RoleManager<IdentityRole> roles, ILogger<Registration> logger)
 {
     private const string RegistrationOpenKey = "RegistrationOpen";
+    private const string FirstAdminKey = "FirstAdmin";
 
     /// <summary>Open until an admin closes it; always open while there is no account at all.</summary>
     public async Task<bool> IsOpenAsync(CancellationToken cancellationToken = default) =>
@@ -70,12 +71,30 @@ public sealed class Registration(AppDbContext db, UserManager<AppUser> users, Ro
     }
 
     /// <summary>
-    /// The oldest account, while the site has no admin. Not "the only account": two registrations
-    /// at the same moment on an empty site would each count two and leave the site without an admin.
+    /// Whether this new account is the site's first admin: while the site has no admin, the one
+    /// registration that stores the claim row first. Comparing creation times instead lets two
+    /// registrations at the same moment each see itself as the oldest committed account.
     /// </summary>
-    private async Task<bool> IsFirstAsync(AppUser user) =>
-        (await users.GetUsersInRoleAsync(AccountsRegistration.AdminRole)).Count == 0
-        && await users.Users.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id).Select(u => u.Id).FirstAsync() == user.Id;
+    private async Task<bool> IsFirstAsync(AppUser user)
+    {
+        if ((await users.GetUsersInRoleAsync(AccountsRegistration.AdminRole)).Count > 0)
+        {
+            return false;
+        }
+
+        var claim = db.SiteSettings.Add(new SiteSetting { Key = FirstAdminKey, Value = user.Id });
+        try
+        {
+            await db.SaveChangesAsync();
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            // Another registration stored it first (the key is the primary key).
+            claim.State = EntityState.Detached;
+            return false;
+        }
+    }
 
     public async Task MakeAdminAsync(AppUser user)
     {
