@@ -5,10 +5,7 @@ namespace Image2Model.Tests.MultiNode;
 /// <summary>What the site processes' JSON logs say about conversions.</summary>
 public static class NodeLogs
 {
-    /// <summary>
-    /// The innermost ConversionId scope: a conversion started from the end of another one's run
-    /// inherits that run's scope too (ConversionRunner starts the next claim inside it).
-    /// </summary>
+    /// <summary>The innermost ConversionId scope around a log line.</summary>
     public static Guid ConversionIdOf(JsonElement log) =>
         log.GetProperty("Scopes").EnumerateArray()
             .Where(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("ConversionId", out _))

@@ -106,11 +106,10 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
         var local = await UntilAsync(async db => await db.Conversions.AsNoTracking().Where(c => batches.Contains(c.BatchId)).ToListAsync(),
             all => all.Count == 60 && all.All(c => c.IsFinal), TimeSpan.FromSeconds(90), "the 60 local conversions to finish");
         Assert.All(local, c => Assert.Equal(ConversionState.Succeeded, c.State));
-        // A run whose lease ran out (its node too slow to renew) may finish after another node
-        // took over; its result is discarded ("stored: False"). Each conversion is stored exactly once.
-        var finishedBy = new[] { a, b }.SelectMany(node => node.LogsOf("Conversion finished")
-            .Where(log => log.GetProperty("State").GetProperty("Stored").GetBoolean())
-            .Select(log => (Node: node, Id: NodeLogs.ConversionIdOf(log)))).ToList();
+        // Each conversion is stored exactly once. The runner logs "Conversion finished" just after
+        // the database says Succeeded, so the last lines may still be on their way: wait for them.
+        await WaitForAsync(() => NodeLogs.StoredResults(a, b).Count >= 60, TimeSpan.FromSeconds(10), "the nodes to log every stored result");
+        var finishedBy = NodeLogs.StoredResults(a, b);
         var discarded = new[] { a, b }.Sum(node => node.LogsOf("Conversion finished").Count(log => !log.GetProperty("State").GetProperty("Stored").GetBoolean()));
         output.WriteLine($"runs discarded after a lost lease: {discarded}");
         Assert.Equal(60, finishedBy.Count);
