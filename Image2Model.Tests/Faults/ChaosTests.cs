@@ -17,7 +17,7 @@ namespace Image2Model.Tests.Faults;
 /// (CHAOS_PHOTOS=100, a kill every 20 s). FAL's webhooks are on (CHAOS_WEBHOOKS=0 turns them off): a node
 /// killed in the middle of a submit leaves a job whose id only FAL's callback can name.
 /// </summary>
-public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ChaosTests(ITestOutputHelper output) : ClusterTest
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(6);
     private static readonly int PhotoCount = Setting("CHAOS_PHOTOS", 20);
@@ -27,36 +27,15 @@ public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly double StallShare = Setting("CHAOS_STALL_PERCENT", 3) / 100.0;
     private static readonly bool Webhooks = Setting("CHAOS_WEBHOOKS", 1) != 0;
 
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("image2model-chaos-").FullName;
-    private FakeFalServer _fal = null!;
-    private string _database = "";
     private int _unavailable;
     private int _rateLimited;
     private int _stalled;
     private volatile Uri[] _liveRoots = [];
 
-    public async Task InitializeAsync()
-    {
-        _fal = await FakeFalServer.StartNewAsync();
-        _database = await PostgresServer.CreateDatabaseAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _fal.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [Fact]
     public async Task A_batch_on_a_flaky_provider_with_nodes_killed_succeeds_once_each_and_is_never_submitted_twice()
     {
-        var settings = NodeSettings.For(_database, _dataDirectory, _fal, Lease, TimeSpan.FromHours(1));
+        var settings = NodeSettings.For(Database, DataDirectory, Fal, Lease, TimeSpan.FromHours(1));
         // Patient enough for the monkey: more retries, and an attempt outlasts a 30 s stall.
         settings["Generators:FalTripo:Http:Retry:MaxRetryAttempts"] = "10";
         settings["Generators:FalTripo:Http:AttemptTimeout:Timeout"] = (Stall + TimeSpan.FromSeconds(15)).ToString();
@@ -70,7 +49,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
             settings["Site:PublicBaseUrl"] = "http://models.example.test/";
             settings["Generators:FalTripo:Webhooks"] = "true";
             settings["Generators:FalTripo:WebhookWait"] = "00:10:00";
-            _fal.WebhookTarget = url => _liveRoots is { Length: > 0 } roots ? new Uri(roots[Random.Shared.Next(roots.Length)], url.PathAndQuery) : url;
+            Fal.WebhookTarget = url => _liveRoots is { Length: > 0 } roots ? new Uri(roots[Random.Shared.Next(roots.Length)], url.PathAndQuery) : url;
         }
 
         var everyNode = new List<SiteProcess>();
@@ -83,7 +62,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
             var live = new List<SiteProcess> { a, b };
             _liveRoots = [.. live.Select(n => n.Root)];
 
-            var user = new SiteClient(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = a.Root, Timeout = TimeSpan.FromSeconds(60) });
+            var user = Client(a, new CookieContainer());
             var email = $"user-{Guid.NewGuid():N}@example.com";
             await UserStories.RegisterAsync(user, email);
             Assert.Equal(HttpStatusCode.Redirect, (await UserStories.SignInAsync(user, email)).StatusCode);
@@ -95,7 +74,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
                 batches.Add(Waiting.BatchIdFrom(await UserStories.UploadAsync(user, files, new Dictionary<string, string> { ["Input.Generator"] = "fal-tripo" })));
             }
 
-            _fal.Chaos = Monkey;
+            Fal.Chaos = Monkey;
             var clock = Stopwatch.StartNew();
             var lastKill = TimeSpan.Zero;
             var kills = 0;
@@ -144,23 +123,23 @@ public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
                 await Task.Delay(200);
             }
 
-            _fal.Chaos = null;
+            Fal.Chaos = null;
             if (restarting is not null)
             {
                 await restarting;
             }
 
             // Each conversion's submits that FAL accepted (and bills): the photo's storage name carries the conversion id.
-            var jobsOf = _fal.Jobs.Values.GroupBy(j => Guid.ParseExact(Path.GetFileNameWithoutExtension(new Uri((string)j.Input["image_url"]!).Segments.Last()), "N"))
+            var jobsOf = Fal.Jobs.Values.GroupBy(j => Guid.ParseExact(Path.GetFileNameWithoutExtension(new Uri((string)j.Input["image_url"]!).Segments.Last()), "N"))
                 .ToDictionary(g => g.Key, g => g.Count());
             // A kill in the middle of a submit leaves its outcome unknown: the site refuses to pay twice and says so.
             var unknown = conversions.Where(c => c.State == ConversionState.Failed && c.Message.Contains("may have started this job", StringComparison.Ordinal)).ToList();
             var succeeded = conversions.Where(c => c.State == ConversionState.Succeeded).ToList();
             var stored = NodeLogs.StoredResults([.. everyNode]);
 
-            output.WriteLine($"{PhotoCount} photos, {kills} kills, {clock.Elapsed.TotalSeconds:0} s; FAL calls {_fal.Requests.Count}: {_unavailable} × 503, {_rateLimited} × 429, {_stalled} stalled {Stall.TotalSeconds:0} s");
+            output.WriteLine($"{PhotoCount} photos, {kills} kills, {clock.Elapsed.TotalSeconds:0} s; FAL calls {Fal.Requests.Count}: {_unavailable} × 503, {_rateLimited} × 429, {_stalled} stalled {Stall.TotalSeconds:0} s");
             var named = everyNode.Sum(n => n.LogsOf("FAL webhook named request").Count());
-            output.WriteLine($"succeeded {succeeded.Count}, outcome unknown after a kill mid-submit {unknown.Count}; accepted submits {_fal.Jobs.Count}; webhooks {(Webhooks ? "on" : "off")}, {named} named the job of a submit whose answer was lost, {_fal.WebhookDeliveries.Count} webhook attempts");
+            output.WriteLine($"succeeded {succeeded.Count}, outcome unknown after a kill mid-submit {unknown.Count}; accepted submits {Fal.Jobs.Count}; webhooks {(Webhooks ? "on" : "off")}, {named} named the job of a submit whose answer was lost, {Fal.WebhookDeliveries.Count} webhook attempts");
             foreach (var failed in conversions.Where(c => c.State != ConversionState.Succeeded).GroupBy(c => $"{c.State}: {c.Message}"))
             {
                 output.WriteLine($"{failed.Count()} × {failed.Key}");
@@ -230,7 +209,7 @@ public sealed class ChaosTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<List<Conversion>> ConversionsAsync(List<Guid> batches)
     {
-        await using var db = new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(_database).Options);
+        await using var db = CreateDbContext();
         return await db.Conversions.AsNoTracking().Where(c => batches.Contains(c.BatchId)).ToListAsync();
     }
 

@@ -12,40 +12,25 @@ namespace Image2Model.Tests.Faults;
 
 /// <summary>Two real site processes whose PostgreSQL server restarts in the middle of a batch.</summary>
 [Collection(RestartablePostgres.CollectionName)]
-public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresRestartTests(ITestOutputHelper output) : ClusterTest
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(6);
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("image2model-pg-restart-").FullName;
-    private FakeFalServer _fal = null!;
-    private string _database = "";
+    protected override Task<string> CreateDatabaseAsync() => RestartablePostgres.CreateDatabaseAsync();
 
-    public async Task InitializeAsync()
-    {
-        _fal = await FakeFalServer.StartNewAsync();
-        _database = await RestartablePostgres.CreateDatabaseAsync();
-    }
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await RestartablePostgres.StartAsync();
-        await _fal.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await base.DisposeAsync();
     }
 
     [Fact]
     public async Task Both_nodes_reconnect_after_postgresql_restarts_mid_batch_and_every_conversion_succeeds_once()
     {
-        var settings = NodeSettings.For(_database, _dataDirectory, _fal, Lease, TimeSpan.FromHours(1));
+        var settings = NodeSettings.For(Database, DataDirectory, Fal, Lease, TimeSpan.FromHours(1));
         await using var a = await SiteProcess.StartAsync(settings);
         await using var b = await SiteProcess.StartAsync(settings);
         var cookies = new CookieContainer();
-        var onA = new SiteClient(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = a.Root, Timeout = TimeSpan.FromSeconds(60) });
+        var onA = Client(a, cookies);
         var email = $"user-{Guid.NewGuid():N}@example.com";
         await UserStories.RegisterAsync(onA, email);
         Assert.Equal(HttpStatusCode.Redirect, (await UserStories.SignInAsync(onA, email)).StatusCode);
@@ -71,7 +56,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         Assert.False(a.HasExited || b.HasExited, "a node died");
 
         // Both nodes keep serving and working: a new upload through node B after the restart.
-        var onB = new SiteClient(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = b.Root, Timeout = TimeSpan.FromSeconds(60) });
+        var onB = Client(b, cookies);
         var after = Waiting.BatchIdFrom(await UserStories.UploadAsync(onB, [Fixtures.File("apple.png")]));
         var last = await UntilAsync(after, all => all.Count == 1 && all[0].IsFinal, TimeSpan.FromSeconds(60), "an upload after the restart");
         Assert.Equal(ConversionState.Succeeded, last[0].State);
@@ -87,7 +72,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output) : IAsyncLifet
         {
             try
             {
-                await using var db = new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(_database).Options);
+                await using var db = CreateDbContext();
                 var value = await db.Conversions.AsNoTracking().Where(c => c.BatchId == batch).ToListAsync();
                 if (done(value))
                 {

@@ -15,33 +15,11 @@ namespace Image2Model.Tests.MultiNode;
 /// Two real site processes on one PostgreSQL database and one shared data directory, as
 /// docker-compose runs them; one of them is killed with SIGKILL while it holds remote work.
 /// </summary>
-public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class TwoNodeTests(ITestOutputHelper output) : ClusterTest
 {
     // Short, so the kill is recovered quickly; long enough that heartbeats on a busy CI machine keep it.
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(6);
     private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromSeconds(2);
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("image2model-nodes-").FullName;
-    private FakeFalServer _fal = null!;
-    private string _database = "";
-
-    public async Task InitializeAsync()
-    {
-        _fal = await FakeFalServer.StartNewAsync();
-        _database = await PostgresServer.CreateDatabaseAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _fal.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
     [Fact]
     public async Task Housekeeping_runs_once_per_interval_across_both_nodes()
     {
@@ -120,7 +98,7 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Remote work held by node A when it dies: node B takes it over after the lease, polls the
         // request A submitted, and never submits a second (billed) one.
-        _fal.HoldInProgress = true;
+        Fal.HoldInProgress = true;
         var remoteBatch = Waiting.BatchIdFrom(await UserStories.UploadAsync(onA,
             Enumerable.Range(0, 6).Select(i => Fixtures.File("apple.png") with { FileName = $"remote-{i}.png" }),
             new Dictionary<string, string> { ["Input.Generator"] = "fal-tripo" }));
@@ -129,14 +107,14 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
             // answer: wait for the answers, or a kill under load could land between the two (a submit
             // whose outcome is unknown, which the chaos test covers).
             all => all.Count == 6 && all.All(c => c.State == ConversionState.Running && c.ResumeState is { } s && !s.Contains("\"submitting\"", StringComparison.Ordinal))
-                && all.Any(c => c.LeaseOwner!.StartsWith(a.NodePrefix)) && _fal.SubmitCount == 6,
+                && all.Any(c => c.LeaseOwner!.StartsWith(a.NodePrefix)) && Fal.SubmitCount == 6,
             TimeSpan.FromSeconds(60), "both nodes to have submitted the remote conversions");
         var heldByA = held.Where(c => c.LeaseOwner!.StartsWith(a.NodePrefix)).Select(c => c.Id).ToList();
-        Assert.Equal(6, _fal.SubmitCount);
+        Assert.Equal(6, Fal.SubmitCount);
 
         await a.KillAsync();
         var killedAt = Stopwatch.StartNew();
-        _fal.HoldInProgress = false;
+        Fal.HoldInProgress = false;
         var waits = new Dictionary<Guid, TimeSpan>();
         var remote = await UntilAsync(async db => await db.Conversions.AsNoTracking().Where(c => c.BatchId == remoteBatch).ToListAsync(),
             all =>
@@ -151,24 +129,22 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
             TimeSpan.FromSeconds(60), "node B to finish node A's remote conversions");
 
         Assert.All(remote, c => Assert.Equal(ConversionState.Succeeded, c.State));
-        Assert.Equal(6, _fal.SubmitCount);
+        Assert.Equal(6, Fal.SubmitCount);
         Assert.Equal(6, remote.Select(c => c.ResumeState).Distinct().Count());
         Assert.Equal(heldByA.Count, b.LogsOf("Conversion finished").Count(log => heldByA.Contains(NodeLogs.ConversionIdOf(log))));
         output.WriteLine($"node A held {heldByA.Count}; longest wait from the kill to node B taking one over: {waits.Values.Max().TotalSeconds:0.0} s (lease {Lease.TotalSeconds:0} s)");
 
     }
 
-    private Dictionary<string, string> Settings() => NodeSettings.For(_database, _dataDirectory, _fal, Lease, HousekeepingInterval);
+    private Dictionary<string, string> Settings() => NodeSettings.For(Database, DataDirectory, Fal, Lease, HousekeepingInterval);
 
-    private static SiteClient Client(SiteProcess node, CookieContainer cookies) =>
-        new(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = node.Root, Timeout = TimeSpan.FromSeconds(60) });
 
     private async Task<T> UntilAsync<T>(Func<AppDbContext, Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            await using (var db = new PostgresDbContext(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql(_database).Options))
+            await using (var db = CreateDbContext())
             {
                 var value = await read(db);
                 if (done(value))
