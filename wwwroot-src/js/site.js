@@ -43,6 +43,7 @@
   // timeout or restart would stop the updates until a reload. Instead, say so and ask again
   // with growing pauses; the first good answer replaces the fragment and everything goes on.
   var reconnectSeconds = [1, 2, 4, 8, 15];
+  var reloading = false;
 
   function isLive(elt) {
     return !!(elt && elt.hasAttribute && elt.hasAttribute("data-live"));
@@ -56,7 +57,12 @@
     // page, the sign-in form most likely. Load the page again rather than nest that one inside it.
     if (xhr.responseURL && new URL(xhr.responseURL).pathname !== new URL(elt.getAttribute("hx-get"), location.href).pathname) {
       event.detail.shouldSwap = false;
-      window.location.reload();
+      // Once: a second poll redirected while the first reload is under way would load the sign-in
+      // page a second time, over a form the user may already be filling in.
+      if (!reloading) {
+        reloading = true;
+        window.location.reload();
+      }
       return;
     }
     // A 404 fragment means the thing is gone (deleted in another tab): show it; it has no trigger, so polling ends.
