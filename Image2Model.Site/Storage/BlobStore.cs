@@ -26,7 +26,9 @@ public sealed class BlobStore
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(content.Span));
         var path = PathOf(key);
-        if (TryTouch(path))
+        // Still there after the touch: had housekeeping renamed it away first, the touch may have
+        // landed on the file it is about to delete (seen about once in a few thousand races).
+        if (TryTouch(path) && File.Exists(path))
         {
             return key;
         }
