@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
-
 namespace Image2Model.Tests.Faults;
 
 /// <summary>
@@ -12,38 +9,19 @@ public static class RestartablePostgres
 {
     public const string CollectionName = "restartable-postgres";
 
-    private static readonly string Directory = Path.Combine(Path.GetTempPath(), "image2model-pg-faults");
-
-    public static async Task<string> CreateDatabaseAsync()
+    private static readonly Dictionary<string, string> Environment = new()
     {
-        var server = (await RunAsync("start")).Trim().Split('\n').Last();
-        var name = $"image2model_{Guid.NewGuid():N}";
-        await using (var connection = new NpgsqlConnection(server))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
+        ["PG_TEST_PORT"] = "55433",
+        ["PG_TEST_DIR"] = Path.Combine(Path.GetTempPath(), "image2model-pg-faults"),
+    };
 
-        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ToString();
-    }
+    public static async Task<string> CreateDatabaseAsync() =>
+        await Infrastructure.PostgresServer.CreateDatabaseOnAsync(await RunAsync("start"));
 
     /// <summary>Fast shutdown: every client is disconnected, as when the database host restarts.</summary>
     public static Task StopAsync() => RunAsync("stop");
 
     public static Task StartAsync() => RunAsync("start");
 
-    private static async Task<string> RunAsync(string action)
-    {
-        var script = Path.Combine(Infrastructure.Repository.Root(), "scripts", "postgres-for-tests.sh");
-        var start = new ProcessStartInfo("bash", [script, action]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["PG_TEST_PORT"] = "55433";
-        start.Environment["PG_TEST_DIR"] = Directory;
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"postgres-for-tests.sh {action} failed: {errors}");
-        return output;
-    }
+    private static Task<string> RunAsync(string action) => Infrastructure.PostgresServer.RunScriptAsync(action, Environment);
 }

@@ -12,9 +12,11 @@ public static class PostgresServer
     private static readonly Lazy<Task<string>> Server = new(StartAsync);
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync()
+    public static async Task<string> CreateDatabaseAsync() => await CreateDatabaseOnAsync(await Server.Value);
+
+    /// <summary>Creates an empty database on the server <paramref name="server"/> names (a connection string).</summary>
+    public static async Task<string> CreateDatabaseOnAsync(string server)
     {
-        var server = await Server.Value;
         var name = $"image2model_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(server))
         {
@@ -26,14 +28,23 @@ public static class PostgresServer
         return new NpgsqlConnectionStringBuilder(server) { Database = name }.ToString();
     }
 
-    private static async Task<string> StartAsync()
+    /// <summary>Runs scripts/postgres-for-tests.sh; the last line of what it prints is the server's connection string.</summary>
+    public static async Task<string> RunScriptAsync(string action = "start", IReadOnlyDictionary<string, string>? environment = null)
     {
         var script = Path.Combine(Repository.Root(), "scripts", "postgres-for-tests.sh");
-        using var process = Process.Start(new ProcessStartInfo("bash", script) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var start = new ProcessStartInfo("bash", [script, action]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         var errors = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"Could not start PostgreSQL: {errors}");
+        Assert.True(process.ExitCode == 0, $"postgres-for-tests.sh {action} failed: {errors}");
         return output.Trim().Split('\n').Last();
     }
+
+    private static Task<string> StartAsync() => RunScriptAsync();
 }

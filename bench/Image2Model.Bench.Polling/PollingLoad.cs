@@ -29,7 +29,7 @@ internal static class PollingLoad
 
         var watchers = int.TryParse(args.ElementAtOrDefault(0), out var w) ? w : 500;
         var accounts = int.TryParse(args.ElementAtOrDefault(1), out var a) ? a : 20;
-        var repository = FindRepository();
+        var repository = BenchRepository.Root();
         var dataDirectory = Directory.CreateTempSubdirectory("image2model-polling-").FullName;
         using var site = StartSite(repository, dataDirectory, out var root);
         try
@@ -370,16 +370,5 @@ internal static class PollingLoad
         }
 
         throw new InvalidOperationException("The site did not start.");
-    }
-
-    private static string FindRepository()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Image2Model.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? Directory.GetCurrentDirectory();
     }
 }

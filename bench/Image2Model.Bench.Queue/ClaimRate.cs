@@ -231,7 +231,7 @@ internal static class ClaimRate
     /// <summary>A database of its own on the test PostgreSQL (scripts/postgres-for-tests.sh starts it when needed).</summary>
     private static async Task<(string Server, string Database)> CreatePostgresDatabaseAsync()
     {
-        var script = Path.Combine(FindRepository(), "scripts", "postgres-for-tests.sh");
+        var script = Path.Combine(BenchRepository.Root(), "scripts", "postgres-for-tests.sh");
         using var process = Process.Start(new ProcessStartInfo("bash", script) { RedirectStandardOutput = true })!;
         var server = (await process.StandardOutput.ReadToEndAsync()).Trim().Split('\n').Last();
         await process.WaitForExitAsync();
@@ -244,16 +244,5 @@ internal static class ClaimRate
 
         // BENCH_PG_OPTIONS: extra connection string settings to try (e.g. "Max Auto Prepare=10").
         return (server, new NpgsqlConnectionStringBuilder($"{server};{Environment.GetEnvironmentVariable("BENCH_PG_OPTIONS")}") { Database = name, MaxPoolSize = 20 }.ToString());
-    }
-
-    private static string FindRepository()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Image2Model.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? Directory.GetCurrentDirectory();
     }
 }

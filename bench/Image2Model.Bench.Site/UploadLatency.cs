@@ -24,11 +24,11 @@ internal static class UploadLatency
     {
         if (args is ["export-burst", .. var rest])
         {
-            await ExportBurst.MainAsync(rest, FindRepository());
+            await ExportBurst.MainAsync(rest, BenchRepository.Root());
             return;
         }
 
-        var photo = args.ElementAtOrDefault(0) ?? Path.Combine(FindRepository(), "Image2Model.Tests", "Fixtures", "coffee.png");
+        var photo = args.ElementAtOrDefault(0) ?? Path.Combine(BenchRepository.Root(), "Image2Model.Tests", "Fixtures", "coffee.png");
         var runs = int.TryParse(args.ElementAtOrDefault(1), out var n) ? n : 10;
         var dataDirectory = Directory.CreateTempSubdirectory("image2model-bench-").FullName;
 
@@ -102,15 +102,4 @@ internal static class UploadLatency
 
     private static async Task<string> TokenAsync(HttpClient client, string url) =>
         Regex.Match(await client.GetStringAsync(url), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-
-    private static string FindRepository()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Image2Model.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? Directory.GetCurrentDirectory();
-    }
 }

@@ -25,7 +25,7 @@ internal static class Soak
     public static async Task<int> Main(string[] args)
     {
         var total = int.TryParse(args.ElementAtOrDefault(0), out var n) ? n : 1000;
-        var repository = FindRepository();
+        var repository = BenchRepository.Root();
         var dataDirectory = Directory.CreateTempSubdirectory("image2model-soak-").FullName;
         await using var site = new WebApplicationFactory<global::Program>().WithWebHostBuilder(b => b
             .UseEnvironment("Production")
@@ -175,15 +175,4 @@ internal static class Soak
 
     private static async Task<string> TokenAsync(HttpClient client, string url) =>
         Regex.Match(await client.GetStringAsync(url), "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-
-    private static string FindRepository()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Image2Model.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? Directory.GetCurrentDirectory();
-    }
 }
