@@ -228,6 +228,29 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Coffee_cup_on_its_saucer_is_never_cut_out_without_the_cup()
+    {
+        // An espresso cup with a spoon on a red saucer on a wooden table (600x400). Its crema is the
+        // wood's colour, so a cut can give the cup's opening to the table and keep a red crescent.
+        var result = Convert("coffee.png");
+
+        if (result.Mode == "relief")
+        {
+            Assert.StartsWith("no ", result.Reason);
+            return;
+        }
+        var mask = Assert.IsType<CutoutMask>(result.Mask);
+        // The cup's white rim (top, left, right), its crema, and the saucer on either side of the cup.
+        (int X, int Y, string What)[] inside =
+        [
+            (290, 28, "rim at the top"), (182, 120, "rim on the left"), (400, 125, "rim on the right"),
+            (290, 145, "crema"), (110, 240, "saucer on the left"), (450, 230, "saucer on the right"),
+        ];
+        var missing = inside.Where(p => !mask.IsObject(p.X / 600.0, p.Y / 400.0)).Select(p => p.What).ToList();
+        Assert.True(missing.Count == 0, $"{result.Mode} ({result.Reason}) leaves out the {string.Join(", ", missing)}");
+    }
+
+    [Fact]
     public void Dark_subject_running_off_the_frame_is_raised_over_a_plate_in_a_layered_relief()
     {
         // A dark bust cut off by the bottom and both sides of the frame: found, but not free-standing.
