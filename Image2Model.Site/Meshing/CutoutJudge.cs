@@ -27,7 +27,8 @@ internal static class CutoutJudge
     public const double MaxCoverage = 0.85;
 
     /// <param name="SubjectFound">Rejected only because the subject runs off the frame: it exists, it just cannot stand free.</param>
-    public sealed record Verdict(bool Accepted, string Reason, int Pieces, bool SubjectFound = false);
+    /// <param name="Rivalled">Rejected because separate pieces stood out almost as much as the subject.</param>
+    public sealed record Verdict(bool Accepted, string Reason, int Pieces, bool SubjectFound = false, bool Rivalled = false);
 
     /// <param name="mask">The cut-out (1 = object); the kept pieces are left in it.</param>
     /// <param name="checkEdges">False for real transparency, whose outline is exact by definition.</param>
@@ -42,7 +43,7 @@ internal static class CutoutJudge
 
         var kept = MaskOps.KeepMainComponents(mask, w, h, out var pieces);
         if (total - kept > MaxScattered * total) return new(false, "no single subject: the picture breaks up into many small specks", pieces);
-        if (rivals > MaxRivals) return new(false, "no single subject: several separate things stand out equally", pieces);
+        if (rivals > MaxRivals) return new(false, "no single subject: several separate things stand out equally", pieces, Rivalled: true);
         if (pieces > MaxPieces) return new(false, $"no single subject: the outline falls apart into {pieces} pieces", pieces);
         if (kept > MaxCoverage * n) return new(false, "no clear subject: it fills the whole picture", pieces);
         if (kept < MinCoverage * n) return new(false, "no clear subject: what stands out is too small", pieces);

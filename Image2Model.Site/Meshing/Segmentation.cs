@@ -73,7 +73,7 @@ internal static class Segmentation
         // rare among the frame's colours; with no plain border at all, that is the only guess.
         if (initial is not null) StageTimes.Mask("border", initial, cw, ch);
         var frame = FrameColours.Fit(coarse);
-        var salient = Salient(coarse, frame, fallBackToRectangle: initial is null);
+        var salient = Salient(coarse, frame, fallBackToRectangle: initial is null, out var rectangle);
         StageTimes.Mask("salient", salient, cw, ch);
         StageTimes.Lap("salient", clock);
         var retry = initial is null ? null : (byte[])salient.Clone();
@@ -103,9 +103,98 @@ internal static class Segmentation
         // frame cuts off stops just short of it. Where the object reaches that strip it runs on to
         // the frame: the strip takes the label of the row or column just inside it.
         if (judged.Accepted) ExtendAcrossHeldStrip(mask, w, h, Math.Max(1, Math.Min(cw, ch) / 100) * step);
-        return judged.Accepted
-            ? new SegmentationResult(new Silhouette(w, h, mask), judged.Reason)
-            : new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null, Layered = judged.SubjectFound };
+        if (judged.Accepted) return new SegmentationResult(new Silhouette(w, h, mask), judged.Reason);
+        // A subject with a few rivals (a portrait beside a flag and a model shuttle, two cups) is
+        // still a scene worth layering: what stands out is raised over a plate. Many rivals (a
+        // crowd, tiles) or a "subject" whose colours the frame is full of is no subject at all.
+        if (judged.Rivalled && rivals <= MaxSceneRivals && StandsOut(candidate, w, frame, step) >= MinSceneRarity)
+        {
+            return new SegmentationResult(null, judged.Reason) { Rejected = SceneLayer(candidate, cut.Preference, seeded || rectangle ? null : salient, cw, ch, step, w, h), Layered = true };
+        }
+        return new SegmentationResult(null, judged.Reason) { Rejected = judged.Pieces > 0 ? candidate : null, Layered = judged.SubjectFound };
+    }
+
+    /// <summary>Rivals up to this share of the subject's area still leave a scene with a subject (beyond it: a crowd, a pattern).</summary>
+    private const double MaxSceneRivals = 1.5;
+
+    /// <summary>Share of the subject whose colours must be uncommon along the frame for it to count as standing out.</summary>
+    private const double MinSceneRarity = 0.5;
+
+    /// <summary>Share of the mask's pixels whose colours are uncommon along the frame (rarer than 95 % of it).</summary>
+    private static double StandsOut(byte[] mask, int w, FrameColours frame, int step)
+    {
+        int area = 0, rare = 0;
+        for (var i = 0; i < mask.Length; i++)
+        {
+            if (mask[i] == 0) continue;
+            area++;
+            int x = i % w, y = i / w;
+            if (frame.Costs[Math.Min(frame.Height - 1, y / step) * frame.Width + Math.Min(frame.Width - 1, x / step)] > frame.Common) rare++;
+        }
+        return area == 0 ? 0 : (double)rare / area;
+    }
+
+    /// <summary>
+    /// What a layered relief raises for a scene: the subject, and the rivals (the pieces the cut's
+    /// colour models call object, and with no plain border the first guess's pieces, which the
+    /// rivals were counted on), each at least a tenth of the subject's size, with small gaps closed
+    /// so each is one smooth layer.
+    /// </summary>
+    /// <param name="firstGuess">The coarse first guess whose pieces count as rivals, or null.</param>
+    private static byte[] SceneLayer(byte[] subject, float[] preference, byte[]? firstGuess, int cw, int ch, int step, int w, int h)
+    {
+        var n = w * h;
+        var layer = new byte[n];
+        var area = 0;
+        for (var i = 0; i < n; i++)
+        {
+            layer[i] = preference[i] < 0 ? (byte)1 : (byte)0;
+            area += subject[i];
+        }
+        var r = Math.Max(1, Math.Min(w, h) / 200);
+        MaskOps.Erode(layer, w, h, r);
+        MaskOps.Dilate(layer, w, h, r);
+        if (firstGuess is not null)
+        {
+            // Its pieces are ragged (rare colours only): closed on the coarse grid first.
+            var guess = (byte[])firstGuess.Clone();
+            MaskOps.Dilate(guess, cw, ch, 2);
+            MaskOps.Erode(guess, cw, ch, 2);
+            for (var y = 0; y < h; y++)
+            {
+                var cy = Math.Min(ch - 1, y / step);
+                for (var x = 0; x < w; x++) layer[y * w + x] |= guess[cy * cw + Math.Min(cw - 1, x / step)];
+            }
+        }
+        // Keep pieces a tenth of the subject or more: a labelling of every piece's size.
+        var piece = new int[n];
+        var queue = new List<int>();
+        for (var i = 0; i < n; i++)
+        {
+            if (layer[i] == 0 || piece[i] != 0) continue;
+            queue.Clear();
+            queue.Add(i);
+            piece[i] = 1;
+            for (var q = 0; q < queue.Count; q++)
+            {
+                var p = queue[q];
+                int x = p % w, y = p / w;
+                foreach (var nb in (ReadOnlySpan<int>)[x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1])
+                {
+                    if (nb < 0 || layer[nb] == 0 || piece[nb] != 0) continue;
+                    piece[nb] = 1;
+                    queue.Add(nb);
+                }
+            }
+            if (queue.Count * 10 >= area) continue;
+            foreach (var p in queue) layer[p] = 0;
+        }
+        for (var i = 0; i < n; i++) layer[i] |= subject[i];
+        MaskOps.Dilate(layer, w, h, 2 * r);
+        MaskOps.Erode(layer, w, h, 2 * r);
+        MaskOps.FillHolesSmallerThan(layer, w, h, Math.Max(24, n / 500));
+        StageTimes.Mask("scene-layer", layer, w, h);
+        return layer;
     }
 
     private static void ExtendAcrossHeldStrip(byte[] mask, int w, int h, int strip)
@@ -138,8 +227,10 @@ internal static class Segmentation
     /// rectangle, the pixels whose colours are rare along the frame border (a mixture fitted to a
     /// border band); outside it, backdrop. Falls back to the whole rectangle when too little stands out.
     /// </summary>
-    private static byte[] Salient(RgbaImage image, FrameColours frame, bool fallBackToRectangle)
+    /// <param name="rectangle">Set when it fell back to the whole rectangle.</param>
+    private static byte[] Salient(RgbaImage image, FrameColours frame, bool fallBackToRectangle, out bool rectangle)
     {
+        rectangle = false;
         int w = image.Width, h = image.Height;
         var mask = new byte[w * h];
         int mx = Math.Max(1, w / 12), my = Math.Max(1, h / 12);
@@ -155,6 +246,7 @@ internal static class Segmentation
         MaskOps.Open(mask, w, h);
         if (fallBackToRectangle && count < 0.02 * w * h)
         {
+            rectangle = true;
             for (var y = my; y < h - my; y++)
             {
                 for (var x = mx; x < w - mx; x++) mask[y * w + x] = 1;

@@ -273,9 +273,36 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Portrait_with_a_flag_and_a_model_shuttle_becomes_a_layered_relief_with_the_face_raised_over_the_plate()
+    {
+        // Not a cut-out (the shuttle and the mission patch stand out as much as the face), but a
+        // subject was found: it is raised as a layer of its own instead of a brightness relief.
+        var result = Convert("astronaut.png");
+
+        Assert.Equal("relief", result.Mode);
+        Assert.Contains("several separate things stand out", result.Reason);
+        var mesh = MeshFacts.Read(result.Glb);
+        var face = FrontAt(mesh, 225 / 512f, 110 / 512f);
+        var backdrop = FrontAt(mesh, 335 / 512f, 60 / 512f);
+        // The layer rises 7 % of the picture's size over the plate; brightness alone moves the
+        // front by at most 1.5 % on a layered relief (6 % on a plain one, for black to white).
+        Assert.True(face - backdrop > 0.04f * mesh.Size().X, $"face front {face:F3}, backdrop beside it {backdrop:F3}");
+    }
+
+    /// <summary>The highest front point near (u, v) of the picture (0..1, v down), for reliefs.</summary>
+    private static float FrontAt(MeshFacts mesh, float u, float v)
+    {
+        var min = mesh.Min();
+        var size = mesh.Size();
+        return mesh.Positions
+            .Where(p => MathF.Abs((p.X - min.X) / size.X - u) < 0.03f && MathF.Abs((min.Y + size.Y - p.Y) / size.Y - v) < 0.03f)
+            .Max(p => p.Z);
+    }
+
+    [Fact]
     public void Dark_things_in_a_picture_without_one_subject_stand_out_of_the_relief_instead_of_sinking()
     {
-        // Two equal dark discs on a light wall: no single subject, so a plain relief, not a layered one.
+        // Two equal dark discs on a light wall: no single subject, so a relief.
         var photo = TestImages.Draw(400, 300, new SKColor(225, 222, 215), c =>
         {
             using var paint = new SKPaint { Color = new SKColor(20, 22, 30), IsAntialias = true };
