@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Numerics;
 using Image2Model.Site.Meshing;
 using SkiaSharp;
 
@@ -50,6 +51,29 @@ public sealed class LocalEngineTests
         var projected = MeshFacts.Read(result.Glb).ProjectFront(bw, bh);
         var iou = TestImages.IoU(box, [.. projected.Select(c => c ? (byte)1 : (byte)0)]);
         Assert.True(iou >= 0.97, $"silhouette IoU {iou:F3} < 0.97");
+    }
+
+    [Theory]
+    [MemberData(nameof(TransparentFixtures))]
+    [InlineData("coffee.png")]
+    public void Cut_out_rim_shades_smoothly_from_front_to_back_without_a_seam(string fixture)
+    {
+        var mesh = MeshFacts.Read(Convert(fixture).Glb);
+        Assert.True(mesh.Size().Z > 0.05f, "not a cut-out");
+
+        // The rim is two copies of the outline a hair apart (front and back keep their own UVs):
+        // the vertices sharing x and y with a z gap far below the model's size.
+        var hair = 1e-3f * mesh.Size().Length();
+        var rims = mesh.Positions.Select((p, i) => (p, i))
+            .GroupBy(v => (MathF.Round(v.p.X * 1e5f), MathF.Round(v.p.Y * 1e5f)))
+            .Select(g => g.OrderBy(v => v.p.Z).ToList())
+            .Where(g => g.Count >= 2 && g[^1].p.Z - g[0].p.Z < hair)
+            .Select(g => (Back: g[0].i, Front: g[^1].i))
+            .ToList();
+        Assert.True(rims.Count > 100, $"only {rims.Count} rim vertex pairs found");
+
+        var angles = rims.Select(r => MathF.Acos(Math.Clamp(Vector3.Dot(mesh.Normals[r.Back], mesh.Normals[r.Front]), -1f, 1f)) * 180 / MathF.PI).Order().ToList();
+        Assert.True(angles[^1] < 1f, $"front and back copies of a rim vertex differ by up to {angles[^1]:F1}° (median {angles[angles.Count / 2]:F1}°) over {rims.Count} pairs");
     }
 
     [Fact]
