@@ -262,10 +262,11 @@ internal static class Segmentation
     /// The cut's backdrop mixture can win over part of the object when that part was labelled
     /// backdrop in the first guess: a cup's white rim and crema (the crema the table's colour) go to
     /// the table, and the saucer is left as a crescent. Backdrop that the frame's own colours do not
-    /// explain (not even as a shadow), inside the cut's convex hull and joined to it, is a part the
-    /// cut left out; when it is a sizeable share of the object, it is added back at working size,
-    /// with the enclosed pockets it leaves that are mostly such colours (the crema inside the rim).
-    /// Clutter the object's hull takes in (a book beside it) stays a small share.
+    /// explain (not even as a shadow), joined to the cut and mostly inside its convex hull, is a
+    /// part the cut left out; when it is a sizeable share of the object, it is added back at working
+    /// size with what it closes off (the crema inside the rim) and the holes mostly of such colours
+    /// (glints the contaminated mixture opened). Clutter the object's hull takes in (a book beside
+    /// it) stays a small share: at most 4 % on the composited set, 18 % for the cup.
     /// </summary>
     /// <returns>Whether anything was added.</returns>
     private static bool AddBackLeftOut(byte[] mask, RgbaImage image, FrameColours frame, int step)
