@@ -27,7 +27,8 @@ internal static class CutoutJudge
     public const double MaxCoverage = 0.85;
 
     /// <param name="SubjectFound">Rejected only because the subject runs off the frame: it exists, it just cannot stand free.</param>
-    public sealed record Verdict(bool Accepted, string Reason, int Pieces, bool SubjectFound = false);
+    /// <param name="Rivalled">Rejected because separate pieces stood out almost as much as the subject.</param>
+    public sealed record Verdict(bool Accepted, string Reason, int Pieces, bool SubjectFound = false, bool Rivalled = false);
 
     /// <param name="mask">The cut-out (1 = object); the kept pieces are left in it.</param>
     /// <param name="checkEdges">False for real transparency, whose outline is exact by definition.</param>
@@ -42,7 +43,7 @@ internal static class CutoutJudge
 
         var kept = MaskOps.KeepMainComponents(mask, w, h, out var pieces);
         if (total - kept > MaxScattered * total) return new(false, "no single subject: the picture breaks up into many small specks", pieces);
-        if (rivals > MaxRivals) return new(false, "no single subject: several separate things stand out equally", pieces);
+        if (rivals > MaxRivals) return new(false, "no single subject: several separate things stand out equally", pieces, Rivalled: true);
         if (pieces > MaxPieces) return new(false, $"no single subject: the outline falls apart into {pieces} pieces", pieces);
         if (kept > MaxCoverage * n) return new(false, "no clear subject: it fills the whole picture", pieces);
         if (kept < MinCoverage * n) return new(false, "no clear subject: what stands out is too small", pieces);
@@ -79,8 +80,50 @@ internal static class CutoutJudge
         return touching / (2.0 * Math.Max(1, w + h - 4 * d));
     }
 
+    /// <summary>The convex hull of the mask, filled (pixel centres inside or on the hull).</summary>
+    internal static byte[] HullMask(byte[] mask, int w, int h)
+    {
+        var hull = Hull(mask, w, h);
+        var filled = new byte[w * h];
+        if (hull.Count < 3) return filled;
+        for (var y = 0; y < h; y++)
+        {
+            var cy = y + 0.5;
+            double lo = double.MaxValue, hi = double.MinValue;
+            for (var k = 0; k < hull.Count; k++)
+            {
+                var (a, b) = (hull[k], hull[(k + 1) % hull.Count]);
+                if ((a.Y <= cy && b.Y >= cy) || (b.Y <= cy && a.Y >= cy))
+                {
+                    var x = a.Y == b.Y ? Math.Min(a.X, b.X) : a.X + (cy - a.Y) * (b.X - a.X) / (b.Y - a.Y);
+                    var x2 = a.Y == b.Y ? Math.Max(a.X, b.X) : x;
+                    lo = Math.Min(lo, x);
+                    hi = Math.Max(hi, x2);
+                }
+            }
+            if (lo > hi) continue;
+            for (var x = Math.Max(0, (int)Math.Ceiling(lo - 0.5)); x < w && x + 0.5 <= hi; x++) filled[y * w + x] = 1;
+        }
+        return filled;
+    }
+
     /// <summary>Area over the area of the convex hull (monotone chain over each row's end pixels).</summary>
     private static double Solidity(byte[] mask, int w, int h, int area)
+    {
+        var hull = Hull(mask, w, h);
+        if (hull.Count < 3) return 1;
+        double twice = 0;
+        for (var i = 0; i < hull.Count; i++)
+        {
+            var (a, b) = (hull[i], hull[(i + 1) % hull.Count]);
+            twice += a.X * b.Y - b.X * a.Y;
+        }
+        var hullArea = Math.Abs(twice) / 2;
+        return hullArea <= 0 ? 1 : area / hullArea;
+    }
+
+    /// <summary>The convex hull of the mask's pixel squares (monotone chain over each row's end pixels), counter-clockwise.</summary>
+    private static List<(long X, long Y)> Hull(byte[] mask, int w, int h)
     {
         var points = new List<(long X, long Y)>();
         for (var y = 0; y < h; y++)
@@ -95,7 +138,7 @@ internal static class CutoutJudge
             if (first < 0) continue;
             points.Add((first, y)); points.Add((last + 1, y)); points.Add((first, y + 1)); points.Add((last + 1, y + 1));
         }
-        if (points.Count < 3) return 1;
+        if (points.Count < 3) return points;
         points.Sort();
         var hull = new List<(long X, long Y)>();
         for (var pass = 0; pass < 2; pass++)
@@ -108,14 +151,7 @@ internal static class CutoutJudge
             }
             hull.RemoveAt(hull.Count - 1);
         }
-        double twice = 0;
-        for (var i = 0; i < hull.Count; i++)
-        {
-            var (a, b) = (hull[i], hull[(i + 1) % hull.Count]);
-            twice += a.X * b.Y - b.X * a.Y;
-        }
-        var hullArea = Math.Abs(twice) / 2;
-        return hullArea <= 0 ? 1 : area / hullArea;
+        return hull;
 
         static long Cross((long X, long Y) o, (long X, long Y) a, (long X, long Y) b) => (a.X - o.X) * (b.Y - o.Y) - (a.Y - o.Y) * (b.X - o.X);
     }

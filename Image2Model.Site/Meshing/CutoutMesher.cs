@@ -8,7 +8,8 @@ namespace Image2Model.Site.Meshing;
 /// lifted to the inflated height in front and mirrored behind. The front's rim and the back's rim
 /// are two copies of the outline a hair apart, joined by a wall too thin to see, so the solid is
 /// closed while the front can show the photo and the back a texture of its own (a vertex shared by
-/// both would drag one side's texture across the other). The grid spacing is searched so the
+/// both would drag one side's texture across the other); the two copies share one normal, so the
+/// rim shades without a seam. The grid spacing is searched so the
 /// triangle count lands just under the budget; the last few triangles go to the rim by splitting
 /// its longest edges.
 /// </summary>
@@ -388,9 +389,10 @@ internal static class CutoutMesher
             int ai = a % stride, aj = a / stride, bi = b % stride, bj = b / stride;
             var x = (float)(g.X0 + (ai + (bi - ai) * t) * g.Spacing);
             var y = (float)(g.Y0 + (aj + (bj - aj) * t) * g.Spacing);
-            // The back's copy always directly follows the front's.
+            // The back's copy always directly follows the front's; the two shade as one surface.
             table[slot] = mesh.AddVertex(new Vector3(x, y, 0));
-            mesh.AddVertex(new Vector3(x, y, -BackRimDrop), onBack: true);
+            var copy = mesh.AddVertex(new Vector3(x, y, -BackRimDrop), onBack: true);
+            mesh.SharedNormals.Add((table[slot], copy));
             return table[slot];
         }
     }

@@ -37,6 +37,12 @@ internal static class GlbWriter
         }
         var indices = CollectionsMarshal.AsSpan(mesh.Indices);
         var normals = VertexNormals(positions, indices);
+        foreach (var (a, b) in mesh.SharedNormals)
+        {
+            var sum = normals[a] + normals[b];
+            if (sum.LengthSquared() < 1e-12f) continue;
+            normals[a] = normals[b] = Vector3.Normalize(sum);
+        }
 
         var model = ModelRoot.CreateModel();
         var image = model.UseImage(new MemoryImage(texture.Jpeg));

@@ -17,6 +17,12 @@ internal sealed class TriangleMesh
 
     public int TriangleCount => Indices.Count / 3;
 
+    /// <summary>
+    /// Pairs of vertices written with one normal: a cut-out's rim is two copies of the outline a
+    /// hair apart (each side keeps its own UVs), which must shade as one surface, without a seam.
+    /// </summary>
+    public List<(int A, int B)> SharedNormals { get; } = [];
+
     public int AddVertex(Vector3 p, bool onBack = false)
     {
         Positions.Add(p);
@@ -43,7 +49,8 @@ internal sealed class TriangleMesh
     /// Like <see cref="SplitEdges"/>, but each candidate may carry a twin edge (C, D) that is split
     /// at the same time at <paramref name="twin"/> of the first edge's new point (the front and back
     /// rims of a cut-out, which must stay in step), adding 4 triangles per split instead of 2.
-    /// A twin of (-1, -1) means none. Stops before a split would add more than the triangles left.
+    /// A twin of (-1, -1) means none; a twin's new point shares its normal with the first edge's
+    /// (see <see cref="SharedNormals"/>). Stops before a split would add more than the triangles left.
     /// </summary>
     public int SplitEdgePairs(IEnumerable<(int A, int B, int C, int D)> candidates, int triangles, Func<Vector3, Vector3, Vector3> place, Func<Vector3, Vector3> twin)
     {
@@ -81,6 +88,7 @@ internal sealed class TriangleMesh
             var p = place(Positions[a], Positions[b]);
             var m = Split(owner, a, b, p);
             var m2 = c >= 0 ? Split(owner, c, d, twin(p)) : -1;
+            if (m2 >= 0) SharedNormals.Add((m, m2));
             queue.Enqueue((a, m, c, m2), -Vector3.DistanceSquared(Positions[a], Positions[m]));
             queue.Enqueue((m, b, m2, d), -Vector3.DistanceSquared(Positions[m], Positions[b]));
             added += cost;

@@ -74,4 +74,16 @@ public sealed class CompositedPhotoTests(ITestOutputHelper output)
         Assert.StartsWith("no ", result.Reason);
         MeshFacts.Read(result.Glb).AssertWatertightSolid();
     }
+
+    [Theory]
+    [MemberData(nameof(NoSubjectCases))]
+    public void Picture_with_no_subject_gets_the_plain_relief_with_nothing_raised_as_a_layer(string name)
+    {
+        var photo = CompositedPhotos.NoSubject().Single(c => c.Name == name).Photo;
+
+        var found = Segmentation.Find(TestImages.Decode(photo));
+
+        Assert.Null(found.Subject);
+        Assert.False(found.Layered, $"{name} ({found.Reason}) would raise a layer");
+    }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Numerics;
 using Image2Model.Site.Meshing;
 using SkiaSharp;
 
@@ -50,6 +51,29 @@ public sealed class LocalEngineTests
         var projected = MeshFacts.Read(result.Glb).ProjectFront(bw, bh);
         var iou = TestImages.IoU(box, [.. projected.Select(c => c ? (byte)1 : (byte)0)]);
         Assert.True(iou >= 0.97, $"silhouette IoU {iou:F3} < 0.97");
+    }
+
+    [Theory]
+    [MemberData(nameof(TransparentFixtures))]
+    [InlineData("coffee.png")]
+    public void Cut_out_rim_shades_smoothly_from_front_to_back_without_a_seam(string fixture)
+    {
+        var mesh = MeshFacts.Read(Convert(fixture).Glb);
+        Assert.True(mesh.Size().Z > 0.05f, "not a cut-out");
+
+        // The rim is two copies of the outline a hair apart (front and back keep their own UVs):
+        // the vertices sharing x and y with a z gap far below the model's size.
+        var hair = 1e-3f * mesh.Size().Length();
+        var rims = mesh.Positions.Select((p, i) => (p, i))
+            .GroupBy(v => (MathF.Round(v.p.X * 1e5f), MathF.Round(v.p.Y * 1e5f)))
+            .Select(g => g.OrderBy(v => v.p.Z).ToList())
+            .Where(g => g.Count >= 2 && g[^1].p.Z - g[0].p.Z < hair)
+            .Select(g => (Back: g[0].i, Front: g[^1].i))
+            .ToList();
+        Assert.True(rims.Count > 100, $"only {rims.Count} rim vertex pairs found");
+
+        var angles = rims.Select(r => MathF.Acos(Math.Clamp(Vector3.Dot(mesh.Normals[r.Back], mesh.Normals[r.Front]), -1f, 1f)) * 180 / MathF.PI).Order().ToList();
+        Assert.True(angles[^1] < 1f, $"front and back copies of a rim vertex differ by up to {angles[^1]:F1}° (median {angles[angles.Count / 2]:F1}°) over {rims.Count} pairs");
     }
 
     [Fact]
@@ -228,6 +252,29 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Coffee_cup_on_its_saucer_is_never_cut_out_without_the_cup()
+    {
+        // An espresso cup with a spoon on a red saucer on a wooden table (600x400). Its crema is the
+        // wood's colour, so a cut can give the cup's opening to the table and keep a red crescent.
+        var result = Convert("coffee.png");
+
+        if (result.Mode == "relief")
+        {
+            Assert.StartsWith("no ", result.Reason);
+            return;
+        }
+        var mask = Assert.IsType<CutoutMask>(result.Mask);
+        // The cup's white rim (top, left, right), its crema, and the saucer on either side of the cup.
+        (int X, int Y, string What)[] inside =
+        [
+            (290, 28, "rim at the top"), (182, 120, "rim on the left"), (400, 125, "rim on the right"),
+            (290, 145, "crema"), (110, 240, "saucer on the left"), (450, 230, "saucer on the right"),
+        ];
+        var missing = inside.Where(p => !mask.IsObject(p.X / 600.0, p.Y / 400.0)).Select(p => p.What).ToList();
+        Assert.True(missing.Count == 0, $"{result.Mode} ({result.Reason}) leaves out the {string.Join(", ", missing)}");
+    }
+
+    [Fact]
     public void Dark_subject_running_off_the_frame_is_raised_over_a_plate_in_a_layered_relief()
     {
         // A dark bust cut off by the bottom and both sides of the frame: found, but not free-standing.
@@ -250,9 +297,36 @@ public sealed class LocalEngineTests
     }
 
     [Fact]
+    public void Portrait_with_a_flag_and_a_model_shuttle_becomes_a_layered_relief_with_the_face_raised_over_the_plate()
+    {
+        // Not a cut-out (the shuttle and the mission patch stand out as much as the face), but a
+        // subject was found: it is raised as a layer of its own instead of a brightness relief.
+        var result = Convert("astronaut.png");
+
+        Assert.Equal("relief", result.Mode);
+        Assert.Contains("several separate things stand out", result.Reason);
+        var mesh = MeshFacts.Read(result.Glb);
+        var face = FrontAt(mesh, 225 / 512f, 110 / 512f);
+        var backdrop = FrontAt(mesh, 335 / 512f, 60 / 512f);
+        // The layer rises 7 % of the picture's size over the plate; brightness alone moves the
+        // front by at most 1.5 % on a layered relief (6 % on a plain one, for black to white).
+        Assert.True(face - backdrop > 0.04f * mesh.Size().X, $"face front {face:F3}, backdrop beside it {backdrop:F3}");
+    }
+
+    /// <summary>The highest front point near (u, v) of the picture (0..1, v down), for reliefs.</summary>
+    private static float FrontAt(MeshFacts mesh, float u, float v)
+    {
+        var min = mesh.Min();
+        var size = mesh.Size();
+        return mesh.Positions
+            .Where(p => MathF.Abs((p.X - min.X) / size.X - u) < 0.03f && MathF.Abs((min.Y + size.Y - p.Y) / size.Y - v) < 0.03f)
+            .Max(p => p.Z);
+    }
+
+    [Fact]
     public void Dark_things_in_a_picture_without_one_subject_stand_out_of_the_relief_instead_of_sinking()
     {
-        // Two equal dark discs on a light wall: no single subject, so a plain relief, not a layered one.
+        // Two equal dark discs on a light wall: no single subject, so a relief.
         var photo = TestImages.Draw(400, 300, new SKColor(225, 222, 215), c =>
         {
             using var paint = new SKPaint { Color = new SKColor(20, 22, 30), IsAntialias = true };
