@@ -58,7 +58,9 @@ public static class LocalEngine
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
         var textureSide = Math.Clamp(options.MaxTextureSize, 16, 8192);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var photo = ImageDecoding.Decode(image, Math.Max(textureSide, WorkingSide), pooled: true);
+        StageTimes.Lap("decode", clock);
         try
         {
             return Convert(photo, options, textureSide);
@@ -73,8 +75,11 @@ public static class LocalEngine
     {
         // Whole-pixel box downsampling keeps the working image exactly aligned with the photo.
         var factor = Math.Clamp((int)Math.Round((double)Math.Max(photo.Width, photo.Height) / WorkingSide), 1, Math.Min(photo.Width, photo.Height));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var working = photo.Downsample(factor);
+        StageTimes.Lap("downsample", clock);
         var segmentation = Segmentation.Find(working);
+        StageTimes.Lap("segmentation", clock);
 
         if (segmentation.Subject is { } subject)
         {
@@ -82,10 +87,14 @@ public static class LocalEngine
             var faces = Budget(options.FaceLimit, AutoFaces(area, perimeter));
             var profile = IsFlatGraphic(working, subject) ? Profile.Badge : Profile.Inflated;
             var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces), profile);
+            StageTimes.Lap("inflate", clock);
             var (mesh, texture) = Alongside(
                 () => CutoutMesher.Build(field, faces, depthScale: 1f),
                 () => TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide));
-            return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut)
+            StageTimes.Lap("mesh+texture", clock);
+            var glb = GlbWriter.Write(mesh, texture, options.Height);
+            StageTimes.Lap("glb", clock);
+            return new EngineResult(glb, mesh.TriangleCount, CutOut)
             {
                 Reason = segmentation.Reason,
                 Profile = profile == Meshing.Profile.Badge ? "badge" : "inflated",
@@ -112,10 +121,18 @@ public static class LocalEngine
     /// </summary>
     private static (TriangleMesh Mesh, BakedTexture Texture) Alongside(Func<TriangleMesh> build, Func<BakedTexture> bake)
     {
-        var baking = Task.Run(bake);
+        var baking = Task.Run(() =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var texture = bake();
+            StageTimes.Lap("texture (alone)", clock);
+            return texture;
+        });
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var mesh = build();
+            StageTimes.Lap("mesh (alone)", clock);
             return (mesh, baking.GetAwaiter().GetResult());
         }
         finally

@@ -106,6 +106,7 @@ internal static class TextureBaker
         }
         // Work buffers are pooled: fresh megabyte arrays cost page faults and collections.
         byte[]? rentedPixels = null, rentedValid = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             RgbaImage texture;
@@ -119,7 +120,8 @@ internal static class TextureBaker
                 rentedPixels = ArrayPool<byte>.Shared.Rent(pw * ph * 4);
                 texture = photo.Crop(px0, py0, pw, ph, rentedPixels);
             }
-            return Bake(texture, field, sx, sy, px0, py0, pw, ph, ref rentedValid);
+            StageTimes.Lap("tx crop", clock);
+            return Bake(texture, field, sx, sy, px0, py0, pw, ph, ref rentedValid, clock);
         }
         finally
         {
@@ -138,7 +140,7 @@ internal static class TextureBaker
             : ((tw + Gutter + bw, Math.Max(th, bh)), (tw + Gutter, 0, bw, bh));
     }
 
-    private static BakedTexture Bake(RgbaImage texture, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, ref byte[]? rentedValid)
+    private static BakedTexture Bake(RgbaImage texture, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, ref byte[]? rentedValid, System.Diagnostics.Stopwatch clock)
     {
         int tw = texture.Width, th = texture.Height;
         var pixels = texture.Pixels;
@@ -190,6 +192,7 @@ internal static class TextureBaker
                 if (found is not null) foreach (var f in found) band.Add(f);
                 if (near is not null) foreach (var t in near) steep.Add(t);
             });
+            StageTimes.Lap("tx pass", clock);
             // Written after the pass: the band reads the photo's texels around it. Each band texel is
             // then averaged with its band neighbours, so neighbouring normals that found slightly
             // different colours do not hatch the rim.
@@ -213,14 +216,18 @@ internal static class TextureBaker
                 valid[texel] = 1;
             }
         }
+        StageTimes.Lap("tx band", clock);
         var (atlasSize, backBox) = Layout(tw, th);
         var back = BackColours(pixels, valid, tw, th, backBox.W, backBox.H);
+        StageTimes.Lap("tx back", clock);
         if (field is not null)
         {
             PushPull.Fill(pixels, valid, tw, th);
+            StageTimes.Lap("tx pushpull", clock);
             SmoothAlongOutline(pixels, tw, th, steepTexels, field, px0 / sx, py0 / sy, (double)pw / tw / sx, (double)ph / th / sy);
         }
 
+        StageTimes.Lap("tx smooth", clock);
         var atlas = new RgbaImage(atlasSize.W, atlasSize.H, new byte[atlasSize.W * atlasSize.H * 4]);
         Blit(pixels, tw, th, atlas, 0, 0);
         Blit(back, backBox.W, backBox.H, atlas, backBox.X, backBox.Y);
@@ -240,7 +247,10 @@ internal static class TextureBaker
         var cellY = (double)th / backBox.H;
         var backRegion = new TextureRegion(x0, y0, width, height, (double)backBox.X / atlasSize.W, (double)backBox.Y / atlasSize.H,
             tw / cellX / atlasSize.W, th / cellY / atlasSize.H);
-        return new BakedTexture(atlas.EncodeJpeg(JpegQuality), front, backRegion);
+        StageTimes.Lap("tx atlas", clock);
+        var jpeg = atlas.EncodeJpeg(JpegQuality);
+        StageTimes.Lap("tx jpeg", clock);
+        return new BakedTexture(jpeg, front, backRegion);
     }
 
     /// <summary>
