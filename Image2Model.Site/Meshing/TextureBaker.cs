@@ -142,80 +142,121 @@ internal static class TextureBaker
 
     private static BakedTexture Bake(RgbaImage texture, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, ref byte[]? rentedValid, System.Diagnostics.Stopwatch clock)
     {
-        int tw = texture.Width, th = texture.Height;
+        int tw = texture.Width, th = texture.Height, n = tw * th;
         var pixels = texture.Pixels;
-        var valid = rentedValid = ArrayPool<byte>.Shared.Rent(tw * th);
-        int[] steepTexels = [];
-        if (field is null)
+        var valid = rentedValid = ArrayPool<byte>.Shared.Rent(n);
+        // Per texel: the rim band's colour (0 = not in the band; a colour is always opaque, so never 0)
+        // and whether it lies where the rim may turn steep. Arrays, not concurrent collections: each
+        // row writes only its own entries, so the pass needs no locks and its result has no order.
+        uint[]? rim = null;
+        byte[]? steep = null;
+        try
         {
-            valid.AsSpan(0, tw * th).Fill(1);
+            if (field is null)
+            {
+                valid.AsSpan(0, n).Fill(1);
+            }
+            else
+            {
+                rim = ArrayPool<uint>.Shared.Rent(n);
+                steep = ArrayPool<byte>.Shared.Rent(n);
+                RimPass(pixels, valid, rim, steep, tw, th, field, px0 / sx, py0 / sy, (double)pw / tw / sx, (double)ph / th / sy);
+                StageTimes.Lap("tx pass", clock);
+                AverageBand(pixels, valid, rim, tw, th);
+            }
+            return Finish(pixels, valid, steep, tw, th, field, sx, sy, px0, py0, pw, ph, clock);
         }
-        else
+        finally
         {
-            Array.Clear(valid, 0, tw * th);
-            // Texel centre -> photo -> working coordinates.
-            var stepX = (double)pw / tw / sx;
-            var stepY = (double)ph / th / sy;
-            double ox = px0 / sx, oy = py0 / sy;
-            // The bilinear sample's cell and weights depend on the column or on the row alone, so
-            // they are worked out once per column and once per row (same arithmetic as
-            // ShapeField.SampleSignedDistance, so the same values).
-            var columns = new (int Index, float T)[tw];
+            if (rim is not null) ArrayPool<uint>.Shared.Return(rim);
+            if (steep is not null) ArrayPool<byte>.Shared.Return(steep);
+        }
+    }
+
+    /// <summary>
+    /// Marks the texels safely inside the outline valid, finds the rim band's drawn-outline colours
+    /// and the texels the smoothing along the outline may change. Texel centre -> photo -> working coordinates.
+    /// </summary>
+    private static void RimPass(byte[] source, byte[] valid, uint[] rim, byte[] steep, int tw, int th, ShapeField field, double ox, double oy, double stepX, double stepY)
+    {
+        // The bilinear sample's cell and weights depend on the column or on the row alone, so
+        // they are worked out once per column and once per row (same arithmetic as
+        // ShapeField.SampleSignedDistance, so the same values).
+        var columns = ArrayPool<(int Index, float T)>.Shared.Rent(tw);
+        try
+        {
             for (var x = 0; x < tw; x++) columns[x] = field.SampleAxis(ox + (x + 0.5) * stepX, horizontal: true);
-            var band = new ConcurrentBag<(int Texel, uint Colour)>();
-            // Which texels lie where the rim turns steep, for the smoothing after the fill.
-            var steep = new ConcurrentBag<int>();
-            var source = pixels;
             Parallel.For(0, th, y =>
             {
-                var row = valid.AsSpan(y * tw, tw);
+                var validRow = valid.AsSpan(y * tw, tw);
+                var rimRow = rim.AsSpan(y * tw, tw);
+                var steepRow = steep.AsSpan(y * tw, tw);
+                validRow.Clear();
+                rimRow.Clear();
+                steepRow.Clear();
                 var wy = oy + (y + 0.5) * stepY;
                 var (iy, ty) = field.SampleAxis(wy, horizontal: false);
                 if (iy < 0) return;
-                List<(int, uint)>? found = null;
-                List<int>? near = null;
                 for (var x = 0; x < tw; x++)
                 {
                     var (ix, tx) = columns[x];
                     if (ix < 0) continue;
                     var d = field.SignedDistanceAt(ix, iy, tx, ty);
-                    if (d > -OutsideBand && d <= MaxSmoothDepth) (near ??= []).Add(y * tw + x);
+                    if (d > -OutsideBand && d <= MaxSmoothDepth) steepRow[x] = 1;
                     if (d > InsideMargin)
                     {
-                        if (source[(y * tw + x) * 4 + 3] > 200) row[x] = 1;
+                        if (source[(y * tw + x) * 4 + 3] > 200) validRow[x] = 1;
                         continue;
                     }
                     if (d <= -OutsideBand || d > LineInside) continue;
                     var wx = ox + (x + 0.5) * stepX;
-                    if (RimColour(source, tw, th, field, wx, wy, d, ox, oy, stepX, stepY) is { } colour) (found ??= []).Add((y * tw + x, colour));
+                    if (RimColour(source, tw, th, field, wx, wy, d, ox, oy, stepX, stepY) is { } colour) rimRow[x] = colour;
                 }
-                if (found is not null) foreach (var f in found) band.Add(f);
-                if (near is not null) foreach (var t in near) steep.Add(t);
             });
-            StageTimes.Lap("tx pass", clock);
-            // Written after the pass: the band reads the photo's texels around it. Each band texel is
-            // then averaged with its band neighbours, so neighbouring normals that found slightly
-            // different colours do not hatch the rim.
+        }
+        finally
+        {
+            ArrayPool<(int Index, float T)>.Shared.Return(columns);
+        }
+    }
+
+    /// <summary>
+    /// Written after the pass: the band reads the photo's texels around it. Each band texel is
+    /// averaged with its band neighbours, so neighbouring normals that found slightly different
+    /// colours do not hatch the rim.
+    /// </summary>
+    private static void AverageBand(byte[] pixels, byte[] valid, uint[] rim, int tw, int th)
+    {
+        Parallel.For(0, th, y =>
+        {
             var words = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan(0, tw * th * 4));
-            var colours = new Dictionary<int, uint>(band.Count);
-            foreach (var (texel, colour) in band) colours[texel] = colour;
-            steepTexels = [.. steep];
-            foreach (var (texel, _) in colours)
+            var row = rim.AsSpan(y * tw, tw);
+            for (var x = 0; x < tw; x++)
             {
-                int x = texel % tw, y = texel / tw, r = 0, g = 0, b = 0, n = 0;
+                var skip = row[x..].IndexOfAnyExcept(0u);
+                if (skip < 0) break;
+                x += skip;
+                int r = 0, g = 0, b = 0, count = 0;
                 for (var dy = -1; dy <= 1; dy++)
                 {
+                    if (y + dy < 0 || y + dy >= th) continue;
                     for (var dx = -1; dx <= 1; dx++)
                     {
-                        if (x + dx < 0 || x + dx >= tw || y + dy < 0 || y + dy >= th) continue;
-                        if (!colours.TryGetValue(texel + dy * tw + dx, out var c)) continue;
-                        r += (byte)c; g += (byte)(c >> 8); b += (byte)(c >> 16); n++;
+                        if (x + dx < 0 || x + dx >= tw) continue;
+                        var c = rim[(y + dy) * tw + x + dx];
+                        if (c == 0) continue;
+                        r += (byte)c; g += (byte)(c >> 8); b += (byte)(c >> 16); count++;
                     }
                 }
-                words[texel] = (uint)(r / n) | (uint)(g / n) << 8 | (uint)(b / n) << 16 | 0xFF000000u;
+                var texel = y * tw + x;
+                words[texel] = (uint)(r / count) | (uint)(g / count) << 8 | (uint)(b / count) << 16 | 0xFF000000u;
                 valid[texel] = 1;
             }
-        }
+        });
+    }
+
+    private static BakedTexture Finish(byte[] pixels, byte[] valid, byte[]? steep, int tw, int th, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, System.Diagnostics.Stopwatch clock)
+    {
         StageTimes.Lap("tx band", clock);
         var (atlasSize, backBox) = Layout(tw, th);
         var back = BackColours(pixels, valid, tw, th, backBox.W, backBox.H);
@@ -224,16 +265,18 @@ internal static class TextureBaker
         {
             PushPull.Fill(pixels, valid, tw, th);
             StageTimes.Lap("tx pushpull", clock);
-            SmoothAlongOutline(pixels, tw, th, steepTexels, field, px0 / sx, py0 / sy, (double)pw / tw / sx, (double)ph / th / sy);
+            SmoothAlongOutline(pixels, tw, th, steep!, field, px0 / sx, py0 / sy, (double)pw / tw / sx, (double)ph / th / sy);
         }
 
         StageTimes.Lap("tx smooth", clock);
-        var atlas = new RgbaImage(atlasSize.W, atlasSize.H, new byte[atlasSize.W * atlasSize.H * 4]);
+        // Pooled and not cleared: the two regions and the gutter between them cover every texel.
+        var atlasPixels = ArrayPool<byte>.Shared.Rent(atlasSize.W * atlasSize.H * 4);
+        var atlas = new RgbaImage(atlasSize.W, atlasSize.H, atlasPixels);
         Blit(pixels, tw, th, atlas, 0, 0);
         Blit(back, backBox.W, backBox.H, atlas, backBox.X, backBox.Y);
         FillGutter(atlas, tw, th, backBox);
         // Opaque: JPEG has no alpha. A vector OR sets every fourth byte (little-endian RGBA words).
-        var all = MemoryMarshal.Cast<byte, uint>(atlas.Pixels.AsSpan());
+        var all = MemoryMarshal.Cast<byte, uint>(atlasPixels.AsSpan(0, atlasSize.W * atlasSize.H * 4));
         var opaque = BitConverter.IsLittleEndian ? 0xFF000000u : 0x000000FFu;
         var vectorised = all.Length - all.Length % Vector<uint>.Count;
         var alphaBits = new Vector<uint>(opaque);
@@ -249,6 +292,7 @@ internal static class TextureBaker
             tw / cellX / atlasSize.W, th / cellY / atlasSize.H);
         StageTimes.Lap("tx atlas", clock);
         var jpeg = atlas.EncodeJpeg(JpegQuality);
+        ArrayPool<byte>.Shared.Return(atlasPixels);
         StageTimes.Lap("tx jpeg", clock);
         return new BakedTexture(jpeg, front, backRegion);
     }
@@ -259,16 +303,24 @@ internal static class TextureBaker
     /// averaged along the outline over about as far as they are stretched across it: the side shows
     /// blended colour, and the front, which sees that band foreshortened, loses little.
     /// </summary>
-    private static void SmoothAlongOutline(byte[] pixels, int tw, int th, int[] texels, ShapeField field, double ox, double oy, double stepX, double stepY)
+    private static void SmoothAlongOutline(byte[] pixels, int tw, int th, byte[] steep, ShapeField field, double ox, double oy, double stepX, double stepY)
     {
-        var source = pixels.AsSpan(0, tw * th * 4).ToArray();
+        var length4 = tw * th * 4;
+        var source = ArrayPool<byte>.Shared.Rent(length4);
+        pixels.AsSpan(0, length4).CopyTo(source);
+        // The bulge is worked out on first use (the mesher may be doing it right now); asked for
+        // here, once, so that only this thread waits for it, not every worker of the loop below.
+        _ = field.Bulge;
         // Samples along the outline at least 1.5 working pixels apart: a large texture need not be sampled texel by texel.
         var texel = Math.Max(1.5, Math.Max(stepX, stepY));
-        Parallel.For(0, texels.Length, index =>
+        Parallel.For(0, th, y =>
         {
+            var steepRow = steep.AsSpan(y * tw, tw);
+            for (var x = 0; x < tw; x++)
             {
-                var t = texels[index];
-                int x = t % tw, y = t / tw;
+                var skip = steepRow[x..].IndexOfAnyExcept((byte)0);
+                if (skip < 0) break;
+                x += skip;
                 var wy = oy + (y + 0.5) * stepY;
                 var wx = ox + (x + 0.5) * stepX;
                 var d = field.SampleSignedDistance(wx, wy);
@@ -276,7 +328,7 @@ internal static class TextureBaker
                 var gx = field.SampleSignedDistance(wx + h, wy) - field.SampleSignedDistance(wx - h, wy);
                 var gy = field.SampleSignedDistance(wx, wy + h) - field.SampleSignedDistance(wx, wy - h);
                 var length = MathF.Sqrt(gx * gx + gy * gy);
-                if (length < 1e-3f) return;
+                if (length < 1e-3f) continue;
                 // The slope just inside the rim point this texel belongs to (outside, the rim's own).
                 var inward = MathF.Max(0, -d) + 0.5f;
                 double bx = wx + inward * gx / length, by = wy + inward * gy / length;
@@ -284,7 +336,7 @@ internal static class TextureBaker
                 var sy = field.SampleBulge(bx, by + h) - field.SampleBulge(bx, by - h);
                 var reach = Math.Min(MaxSmoothReach, 0.75 * MathF.Sqrt(sx * sx + sy * sy));
                 var steps = (int)Math.Floor(reach / texel);
-                if (steps < 1) return;
+                if (steps < 1) continue;
                 double tx = -gy / length * texel, ty = gx / length * texel;
                 double r = 0, g = 0, b = 0;
                 var n = 0;
@@ -308,6 +360,7 @@ internal static class TextureBaker
                 pixels[o + 2] = (byte)Math.Round(b / n);
             }
         });
+        ArrayPool<byte>.Shared.Return(source);
     }
 
     /// <summary>
