@@ -28,15 +28,24 @@ internal static class DefocusMap
     public static float[] SoftEdgeShare(RgbaImage image, int step, int cw, int ch, int reach)
     {
         int w = image.Width, h = image.Height;
-        var once = MaskOps.BoxBlurRgb(image.Pixels, w, h, 1);
-        var rgba = new byte[w * h * 4];
-        for (var i = 0; i < w * h; i++)
+        // Pooled: two working-size images on every conversion.
+        var once = System.Buffers.ArrayPool<byte>.Shared.Rent(w * h * 3);
+        var twice = System.Buffers.ArrayPool<byte>.Shared.Rent(w * h * 3);
+        try
         {
-            rgba[i * 4] = once[i * 3];
-            rgba[i * 4 + 1] = once[i * 3 + 1];
-            rgba[i * 4 + 2] = once[i * 3 + 2];
+            MaskOps.BoxBlurRgb(image.Pixels, 4, w, h, 1, once);
+            MaskOps.BoxBlurRgb(once, 3, w, h, 2, twice);
+            return SoftEdgeShare(once, twice, w, h, step, cw, ch, reach);
         }
-        var twice = MaskOps.BoxBlurRgb(rgba, w, h, 2);
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(once);
+            System.Buffers.ArrayPool<byte>.Shared.Return(twice);
+        }
+    }
+
+    private static float[] SoftEdgeShare(byte[] once, byte[] twice, int w, int h, int step, int cw, int ch, int reach)
+    {
         var soft = new int[cw * ch];
         var crisp = new int[cw * ch];
         Parallel.For(0, ch, cy =>

@@ -61,17 +61,46 @@ internal static class GrabCut
     /// <param name="retry">Another first guess (coarse), tried when the cut runs off several sides of the frame and no part of it stands clear.</param>
     public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior, byte[]? retry = null)
     {
-        int w = image.Width, h = image.Height;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        // The working-size buffers are pooled (megabytes each, every conversion): returned at the end.
+        var rented = new List<Array>();
+        try
+        {
+            return Run(image, coarseImage, initial, rounds, borderPrior, retry, rented, clock);
+        }
+        finally
+        {
+            foreach (var array in rented)
+            {
+                switch (array)
+                {
+                    case float[] f: System.Buffers.ArrayPool<float>.Shared.Return(f); break;
+                    case int[] i: System.Buffers.ArrayPool<int>.Shared.Return(i); break;
+                    case bool[] b: System.Buffers.ArrayPool<bool>.Shared.Return(b); break;
+                }
+            }
+        }
+    }
+
+    private static T[] Rent<T>(List<Array> rented, int length)
+    {
+        var array = System.Buffers.ArrayPool<T>.Shared.Rent(length);
+        rented.Add(array);
+        return array;
+    }
+
+    private static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior, byte[]? retry, List<Array> rented, System.Diagnostics.Stopwatch clock)
+    {
+        int w = image.Width, h = image.Height;
         int cw = coarseImage.Width, ch = coarseImage.Height;
         var factor = w / cw;
-        var full = Colours(image.Pixels, w, h);
-        var coarse = coarseImage == image ? full : Colours(coarseImage.Pixels, cw, ch);
+        var full = Colours(image.Pixels, w, h, Rent<float>(rented, w * h * 3));
+        var coarse = coarseImage == image ? full : Colours(coarseImage.Pixels, cw, ch, new float[cw * ch * 3]);
         var labels = (byte[])initial.Clone();
 
         ColourMixture fg = null!, bg = null!;
         var beta = Beta(coarse, cw, ch);
-        var edges = EdgeWeights(coarse, cw, ch, beta, null);
+        var edges = EdgeWeights(coarse, cw, ch, beta, null, new int[cw * ch * 4]);
         var unary = new float[cw * ch * 2];
         var soft = DefocusMap.SoftEdgeShare(image, factor, cw, ch, reach: 5);
         if (StageTimes.Masks is not null) StageTimes.Mask("soft", [.. soft.Select(v => (byte)(v > 0.3 ? 1 : 0))], cw, ch);
@@ -154,8 +183,9 @@ internal static class GrabCut
                     coarseBand[y * cw + x] = edge;
                 }
             }
-            var band = new bool[w * h];
-            var fullHard = new bool[w * h];
+            // Pooled and not cleared: every entry is written below.
+            var band = Rent<bool>(rented, w * h);
+            var fullHard = Rent<bool>(rented, w * h);
             for (var y = 0; y < h; y++)
             {
                 var cy = Math.Min(ch - 1, y / factor);
@@ -166,16 +196,19 @@ internal static class GrabCut
                     fullHard[y * w + x] = hard[c];
                 }
             }
-            // Only the band is re-cut, so only its unaries are needed at full size.
-            var fullUnary = new float[w * h * 2];
+            // Only the band is re-cut, so only its unaries are needed at full size (and only they
+            // are written and read: the pooled array is not cleared).
+            var fullUnary = Rent<float>(rented, w * h * 2);
             Unaries(full, w, h, fg, bg, borderPrior, fullHard, band, fullUnary, soft, cw, factor);
-            for (var i = 0; i < band.Length; i++)
+            for (var i = 0; i < w * h; i++)
             {
                 if (band[i]) preference[i] = fullUnary[i * 2] - fullUnary[i * 2 + 1];
             }
             StageTimes.Lap("gc band unary", clock);
             // The band's contrast scale is the coarse grid's (a full-size pass costs more than the cut).
-            var fullEdges = EdgeWeights(full, w, h, beta, band);
+            // Pooled and not cleared: the cut reads only the weights of band pixels and of pixels
+            // next to the band, which EdgeWeights writes (every neighbour inside the image).
+            var fullEdges = EdgeWeights(full, w, h, beta, band, Rent<int>(rented, w * h * 4));
             Cut(w, h, fullUnary, fullEdges, mask, band);
             StageTimes.Lap("gc band cut", clock);
         }
@@ -395,9 +428,8 @@ internal static class GrabCut
         return hard;
     }
 
-    private static float[] Colours(byte[] rgba, int w, int h)
+    private static float[] Colours(byte[] rgba, int w, int h, float[] rgb)
     {
-        var rgb = new float[w * h * 3];
         for (var i = 0; i < w * h; i++)
         {
             rgb[i * 3] = rgba[i * 4];
@@ -522,9 +554,9 @@ internal static class GrabCut
     }
 
     /// <summary>Weights to the right, down-left, down and down-right neighbours (the other four are their mirrors).</summary>
-    private static int[] EdgeWeights(float[] rgb, int w, int h, double beta, bool[]? only)
+    /// <param name="weights">w x h x 4 entries; those of pixels not computed (away from the band) are left as they are.</param>
+    private static int[] EdgeWeights(float[] rgb, int w, int h, double beta, bool[]? only, int[] weights)
     {
-        var weights = new int[w * h * 4];
         var diagonal = Gamma / Math.Sqrt(2);
         Parallel.For(0, h, y =>
         {
@@ -564,7 +596,7 @@ internal static class GrabCut
     /// <summary>One minimum cut; updates <paramref name="labels"/> (inside the band only, when given) and returns how many changed.</summary>
     private static int Cut(int w, int h, float[] unary, int[] edges, byte[] labels, bool[]? band)
     {
-        var graph = new GridMaxFlow(w, h);
+        using var graph = new GridMaxFlow(w, h);
         for (var y = 0; y < h; y++)
         {
             for (var x = 0; x < w; x++)

@@ -6,11 +6,29 @@ namespace Image2Model.Site.Meshing;
 internal static class MaskOps
 {
     /// <summary>Separable box blur of the RGB channels of an RGBA image; returns packed RGB.</summary>
-    public static byte[] BoxBlurRgb(byte[] rgba, int w, int h, int radius)
+    public static byte[] BoxBlurRgb(byte[] rgba, int w, int h, int radius) => BoxBlurRgb(rgba, 4, w, h, radius, new byte[w * h * 3]);
+
+    /// <summary>
+    /// Separable box blur of the first three channels of an image with <paramref name="channels"/>
+    /// (3 or 4) bytes a pixel, into <paramref name="result"/> (packed RGB, at least w x h x 3 bytes).
+    /// </summary>
+    public static byte[] BoxBlurRgb(byte[] source, int channels, int w, int h, int radius, byte[] result)
     {
         var n = w * h;
-        var horizontal = new ushort[n * 3];
-        var result = new byte[n * 3];
+        var horizontal = ArrayPool<ushort>.Shared.Rent(n * 3);
+        try
+        {
+            BoxBlurRgb(source, channels, w, h, radius, result, horizontal);
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(horizontal);
+        }
+        return result;
+    }
+
+    private static void BoxBlurRgb(byte[] rgba, int channels, int w, int h, int radius, byte[] result, ushort[] horizontal)
+    {
         var window = 2 * radius + 1;
         Parallel.For(0, h, y =>
         {
@@ -18,11 +36,11 @@ internal static class MaskOps
             for (var c = 0; c < 3; c++)
             {
                 var sum = 0;
-                for (var k = -radius; k <= radius; k++) sum += rgba[(row + Math.Clamp(k, 0, w - 1)) * 4 + c];
+                for (var k = -radius; k <= radius; k++) sum += rgba[(row + Math.Clamp(k, 0, w - 1)) * channels + c];
                 for (var x = 0; x < w; x++)
                 {
                     horizontal[(row + x) * 3 + c] = (ushort)sum;
-                    sum += rgba[(row + Math.Min(x + radius + 1, w - 1)) * 4 + c] - rgba[(row + Math.Max(x - radius, 0)) * 4 + c];
+                    sum += rgba[(row + Math.Min(x + radius + 1, w - 1)) * channels + c] - rgba[(row + Math.Max(x - radius, 0)) * channels + c];
                 }
             }
         });
@@ -52,7 +70,6 @@ internal static class MaskOps
                 }
             }
         });
-        return result;
     }
 
     /// <summary>Labels 4-connected regions whose pixels equal <paramref name="value"/>; returns labels (0 = other) and sizes.</summary>
