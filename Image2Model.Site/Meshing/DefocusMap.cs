@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -25,6 +27,7 @@ internal static class DefocusMap
     /// Per cell of the <paramref name="step"/>-downsampled grid (<paramref name="cw"/> x <paramref name="ch"/>):
     /// 0 where nothing is known or edges nearby are crisp, up to 1 where the edges nearby are all soft.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] SoftEdgeShare(RgbaImage image, int step, int cw, int ch, int reach)
     {
         int w = image.Width, h = image.Height;
@@ -44,11 +47,12 @@ internal static class DefocusMap
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] SoftEdgeShare(byte[] once, byte[] twice, int w, int h, int step, int cw, int ch, int reach)
     {
         var soft = new int[cw * ch];
         var crisp = new int[cw * ch];
-        Parallel.For(0, ch, cy =>
+        Parallel.For(0, ch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (cy) =>
         {
             for (var y = Math.Max(1, cy * step); y < Math.Min(h - 1, (cy + 1) * step); y++)
             {
@@ -88,6 +92,7 @@ internal static class DefocusMap
     }
 
     /// <summary>Squared length of the colour gradient (central differences), from packed RGB bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Gradient(byte[] rgb, int i, int w)
     {
         double sum = 0;
@@ -100,6 +105,7 @@ internal static class DefocusMap
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] BoxSum(int[] values, int w, int h, int r)
     {
         var rows = new int[values.Length];

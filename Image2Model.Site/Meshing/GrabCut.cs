@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -59,6 +61,7 @@ internal static class GrabCut
     /// <param name="coarseImage">The image box-downsampled by <see cref="CoarseStep"/> (the image itself when that is 1).</param>
     /// <param name="initial">First guess, 1 = object, at the coarse image's size.</param>
     /// <param name="retry">Another first guess (coarse), tried when the cut runs off several sides of the frame and no part of it stands clear.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior, byte[]? retry = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -82,6 +85,7 @@ internal static class GrabCut
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T[] Rent<T>(List<Array> rented, int length)
     {
         var array = System.Buffers.ArrayPool<T>.Shared.Rent(length);
@@ -89,6 +93,7 @@ internal static class GrabCut
         return array;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior, byte[]? retry, List<Array> rented, System.Diagnostics.Stopwatch clock)
     {
         int w = image.Width, h = image.Height;
@@ -221,6 +226,7 @@ internal static class GrabCut
     /// How many sides of the frame the object reaches (more than 5 % of the side, just inside the
     /// held band), and the share of that ring it covers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (int Sides, double Contact) SidesReached(byte[] labels, int w, int h)
     {
         var d = Math.Max(1, Math.Min(w, h) / 100) + 1;
@@ -240,6 +246,7 @@ internal static class GrabCut
     /// The largest part of the object that an opening separates from the frame and that keeps
     /// clear of it, grown back to the object's own pixels; null when there is none worth trying.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[]? Peel(byte[] labels, int w, int h)
     {
         var r = Math.Max(2, Math.Min(w, h) / 40);
@@ -280,6 +287,7 @@ internal static class GrabCut
         return peeled;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] Upscale(byte[] labels, int cw, int ch, int w, int h, int factor)
     {
         var mask = new byte[w * h];
@@ -292,6 +300,7 @@ internal static class GrabCut
     }
 
     /// <summary>A colour mixture of the frame's outer band: what the backdrop looks like where it is surely seen.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ColourMixture FrameModel(float[] rgb, int w, int h)
     {
         var band = Math.Max(2, Math.Min(w, h) / 20);
@@ -312,6 +321,7 @@ internal static class GrabCut
     /// fifth its size (the two halves of a logo). Separate pieces of backdrop the object's mixture
     /// has won over (a cloud, a tile, a book behind) would otherwise feed its mixture every round.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SelectPieces(byte[] labels, int w, int h, float[] rgb, ColourMixture frame)
     {
         var n = w * h;
@@ -387,6 +397,7 @@ internal static class GrabCut
     /// Only the frame next to the object counts: the object runs off the frame where it reaches it,
     /// not where a far stretch of table merely shares a colour with it.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double FrameClaim(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, float[] soft, byte[] labels)
     {
         var near = (byte[])labels.Clone();
@@ -413,6 +424,7 @@ internal static class GrabCut
         return total == 0 ? 0 : (double)claimed / total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool[] HardBackground(int w, int h)
     {
         var hard = new bool[w * h];
@@ -428,6 +440,7 @@ internal static class GrabCut
         return hard;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] Colours(byte[] rgba, int w, int h, float[] rgb)
     {
         for (var i = 0; i < w * h; i++)
@@ -439,6 +452,7 @@ internal static class GrabCut
         return rgb;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool FitModels(float[] rgb, byte[] labels, out ColourMixture fg, out ColourMixture bg)
     {
         var n = labels.Length;
@@ -457,6 +471,7 @@ internal static class GrabCut
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] Sample(byte[] labels, byte value, int count)
     {
         var step = Math.Max(1, count / 20_000);
@@ -473,6 +488,7 @@ internal static class GrabCut
 
     /// <summary>Per pixel: [cost as object, cost as backdrop], in nats.</summary>
     /// <param name="soft">Per coarse cell, the share of soft (out-of-focus) edges nearby: evidence of backdrop.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unaries(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, double borderPrior, bool[] hard, bool[]? only, float[] unary, float[] soft, int softWidth, int factor)
     {
         // Shadow parts only for backdrop components bright enough to show a shadow.
@@ -483,7 +499,7 @@ internal static class GrabCut
             if (bg.Weight(c) > 0 && r + g + b > 150) shadowable.Add(c);
         }
         var band = Math.Max(1, Math.Min(w, h) / 100);
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             for (var x = 0; x < w; x++)
             {
@@ -512,6 +528,7 @@ internal static class GrabCut
     /// -log density of "a backdrop colour darkened": chromatic residual from the darkened mean as a
     /// 2-D Gaussian, brightness uniform over 30–100 % of the mean's.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double ShadowCost(ColourMixture bg, List<int> components, double r, double g, double b)
     {
         var best = 50.0;
@@ -531,6 +548,7 @@ internal static class GrabCut
         return best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Beta(float[] rgb, int w, int h)
     {
         double sum = 0;
@@ -547,6 +565,7 @@ internal static class GrabCut
         return sum <= 0 ? 0 : count / (2 * sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Diff2(float[] rgb, int a, int b)
     {
         double dr = rgb[a * 3] - rgb[b * 3], dg = rgb[a * 3 + 1] - rgb[b * 3 + 1], db = rgb[a * 3 + 2] - rgb[b * 3 + 2];
@@ -555,10 +574,11 @@ internal static class GrabCut
 
     /// <summary>Weights to the right, down-left, down and down-right neighbours (the other four are their mirrors).</summary>
     /// <param name="weights">w x h x 4 entries; those of pixels not computed (away from the band) are left as they are.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] EdgeWeights(float[] rgb, int w, int h, double beta, bool[]? only, int[] weights)
     {
         var diagonal = Gamma / Math.Sqrt(2);
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             for (var x = 0; x < w; x++)
             {
@@ -578,6 +598,7 @@ internal static class GrabCut
         return weights;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool NearBand(bool[] band, int w, int h, int x, int y)
     {
         for (var dy = 0; dy <= 1; dy++)
@@ -594,6 +615,7 @@ internal static class GrabCut
     private static readonly (int Dx, int Dy)[] Forward = [(1, 0), (-1, 1), (0, 1), (1, 1)];
 
     /// <summary>One minimum cut; updates <paramref name="labels"/> (inside the band only, when given) and returns how many changed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Cut(int w, int h, float[] unary, int[] edges, byte[] labels, bool[]? band)
     {
         using var graph = new GridMaxFlow(w, h);

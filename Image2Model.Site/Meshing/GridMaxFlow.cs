@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -62,6 +64,7 @@ internal sealed class GridMaxFlow : IDisposable
     }
 
     /// <summary>Gives the pooled arrays back; the graph must not be used afterwards.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Dispose()
     {
         var pool = System.Buffers.ArrayPool<int>.Shared;
@@ -86,6 +89,7 @@ internal sealed class GridMaxFlow : IDisposable
     public void SetTerminal(int x, int y, int source, int sink) => _trCap[Node(x, y)] += source - sink;
 
     /// <summary>Smoothness weight between a pixel and its neighbour in direction <paramref name="k"/>, both ways.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetEdge(int x, int y, int k, int weight)
     {
         var p = Node(x, y);
@@ -95,12 +99,14 @@ internal sealed class GridMaxFlow : IDisposable
     }
 
     /// <summary>True when the pixel ends on the source side of the minimum cut (the object).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool IsSource(int x, int y)
     {
         var p = Node(x, y);
         return _parent[p] != None && !_sink[p];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Solve()
     {
         var n = _n;
@@ -229,6 +235,7 @@ internal sealed class GridMaxFlow : IDisposable
 
     private static int Sister(int arc, int head) => head * 8 + 7 - (arc & 7);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long Augment(int middle)
     {
         // middle runs from a source-tree node to a sink-tree node.
@@ -274,6 +281,7 @@ internal sealed class GridMaxFlow : IDisposable
         return bottleneck;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MakeOrphan(int i)
     {
         _parent[i] = Orphan;
@@ -285,6 +293,7 @@ internal sealed class GridMaxFlow : IDisposable
 
     private void AdoptSinkOrphan(int i) => Adopt(i, sinkTree: true);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Adopt(int i, bool sinkTree)
     {
         var bestArc = None;
@@ -356,6 +365,7 @@ internal sealed class GridMaxFlow : IDisposable
         _parent[i] = None;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SetActive(int i)
     {
         if (_next[i] != None) return;
@@ -366,6 +376,7 @@ internal sealed class GridMaxFlow : IDisposable
         _next[i] = i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int NextActive()
     {
         while (_activeHead != None)

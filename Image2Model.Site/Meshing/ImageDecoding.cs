@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using SkiaSharp;
+using System.Runtime.CompilerServices;
 
 namespace Image2Model.Site.Meshing;
 
@@ -20,6 +21,7 @@ internal static class ImageDecoding
     /// Take the pixel buffer from <see cref="ArrayPool{T}.Shared"/>: it may be longer than
     /// width x height x 4, and the caller returns it when done (if <see cref="RgbaImage.Pooled"/>).
     /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RgbaImage Decode(byte[] bytes, int neededSide, bool pooled)
     {
         if (bytes.Length == 0) throw new ImageDecodeException("The file is empty.");
@@ -86,6 +88,7 @@ internal static class ImageDecoding
         || b.StartsWith("GIF8"u8) || b.StartsWith("BM"u8) || (b.StartsWith("RIFF"u8) && b.Length >= 12 && b[8..12].SequenceEqual("WEBP"u8));
 
     /// <summary>The size a PNG header claims, read before any decoding (pixel bombs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Width, int Height)? PngSize(ReadOnlySpan<byte> b)
     {
         if (b.Length < 24 || !b[12..16].SequenceEqual("IHDR"u8)) return null;
@@ -93,6 +96,7 @@ internal static class ImageDecoding
     }
 
     /// <summary>Rotates or mirrors so the pixels look the way the camera held them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RgbaImage Orient(RgbaImage image, SKEncodedOrigin origin)
     {
         if (origin == SKEncodedOrigin.TopLeft) return image;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 namespace Image2Model.Site.Meshing;
 
@@ -77,6 +78,7 @@ internal static class TextureBaker
     /// <param name="photo">The decoded image (possibly larger than the working image).</param>
     /// <param name="factor">Photo pixels per working pixel along each axis.</param>
     /// <param name="field">The shape; null for a relief, which uses the whole picture.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static BakedTexture Bake(RgbaImage photo, int factor, int workingWidth, int workingHeight, ShapeField? field, int maxSize)
     {
         double sx = factor, sy = factor;
@@ -131,6 +133,7 @@ internal static class TextureBaker
     }
 
     /// <summary>The atlas's size and where the back's region starts, for a front of tw x th texels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ((int W, int H) Atlas, (int X, int Y, int W, int H) Back) Layout(int tw, int th)
     {
         var cell = Math.Max(4, (int)Math.Ceiling(Math.Max(tw, th) / (double)BackSide));
@@ -140,6 +143,7 @@ internal static class TextureBaker
             : ((tw + Gutter + bw, Math.Max(th, bh)), (tw + Gutter, 0, bw, bh));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static BakedTexture Bake(RgbaImage texture, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, ref byte[]? rentedValid, System.Diagnostics.Stopwatch clock)
     {
         int tw = texture.Width, th = texture.Height, n = tw * th;
@@ -177,6 +181,7 @@ internal static class TextureBaker
     /// Marks the texels safely inside the outline valid, finds the rim band's drawn-outline colours
     /// and the texels the smoothing along the outline may change. Texel centre -> photo -> working coordinates.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RimPass(byte[] source, byte[] valid, uint[] rim, byte[] steep, int tw, int th, ShapeField field, double ox, double oy, double stepX, double stepY)
     {
         // The bilinear sample's cell and weights depend on the column or on the row alone, so
@@ -186,7 +191,8 @@ internal static class TextureBaker
         try
         {
             for (var x = 0; x < tw; x++) columns[x] = field.SampleAxis(ox + (x + 0.5) * stepX, horizontal: true);
-            Parallel.For(0, th, y =>
+            var dark = DarkTiles(source, tw, th, stepX, stepY, out var tilesX);
+            Parallel.For(0, th, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
             {
                 var validRow = valid.AsSpan(y * tw, tw);
                 var rimRow = rim.AsSpan(y * tw, tw);
@@ -209,6 +215,7 @@ internal static class TextureBaker
                         continue;
                     }
                     if (d <= -OutsideBand || d > LineInside) continue;
+                    if (!dark[(y >> TileBits) * tilesX + (x >> TileBits)]) continue;
                     var wx = ox + (x + 0.5) * stepX;
                     if (RimColour(source, tw, th, field, wx, wy, d, ox, oy, stepX, stepY) is { } colour) rimRow[x] = colour;
                 }
@@ -225,9 +232,10 @@ internal static class TextureBaker
     /// averaged with its band neighbours, so neighbouring normals that found slightly different
     /// colours do not hatch the rim.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AverageBand(byte[] pixels, byte[] valid, uint[] rim, int tw, int th)
     {
-        Parallel.For(0, th, y =>
+        Parallel.For(0, th, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             var words = MemoryMarshal.Cast<byte, uint>(pixels.AsSpan(0, tw * th * 4));
             var row = rim.AsSpan(y * tw, tw);
@@ -255,6 +263,7 @@ internal static class TextureBaker
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static BakedTexture Finish(byte[] pixels, byte[] valid, byte[]? steep, int tw, int th, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, System.Diagnostics.Stopwatch clock)
     {
         StageTimes.Lap("tx band", clock);
@@ -303,6 +312,7 @@ internal static class TextureBaker
     /// averaged along the outline over about as far as they are stretched across it: the side shows
     /// blended colour, and the front, which sees that band foreshortened, loses little.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SmoothAlongOutline(byte[] pixels, int tw, int th, byte[] steep, ShapeField field, double ox, double oy, double stepX, double stepY)
     {
         var length4 = tw * th * 4;
@@ -313,7 +323,7 @@ internal static class TextureBaker
         _ = field.Bulge;
         // Samples along the outline at least 1.5 working pixels apart: a large texture need not be sampled texel by texel.
         var texel = Math.Max(1.5, Math.Max(stepX, stepY));
-        Parallel.For(0, th, y =>
+        Parallel.For(0, th, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             var steepRow = steep.AsSpan(y * tw, tw);
             for (var x = 0; x < tw; x++)
@@ -379,6 +389,19 @@ internal static class TextureBaker
         if (length < 1e-3f) return null;
         gx /= length;
         gy /= length;
+        // A cheap test first (most rims have no drawn line): a sample is no darker in any channel
+        // than the darkest of its visible texels, so unless one sample's texels hold a dark value
+        // in every channel, none is dark and there is no line. The same answer, without the sums.
+        var mayBeDark = false;
+        foreach (var t in LineDepths)
+        {
+            if (MayBeDark(source, tw, th, (wx + (t - d) * gx - ox) / stepX - 0.5, (wy + (t - d) * gy - oy) / stepY - 0.5))
+            {
+                mayBeDark = true;
+                break;
+            }
+        }
+        if (!mayBeDark) return null;
         uint? darkest = null;
         var darkestLevel = int.MaxValue;
         foreach (var t in LineDepths)
@@ -415,10 +438,121 @@ internal static class TextureBaker
         static int Sum(uint c) => (byte)c + (byte)(c >> 8) + (byte)(c >> 16);
     }
 
+    private const int TileBits = 3;
+
+    /// <summary>
+    /// Per tile of 8 x 8 texels: whether a rim texel there could find a drawn line at all, i.e.
+    /// whether some 2 x 2 block of texels within the reach of its samples passes <see cref="MayBeDark"/>.
+    /// Most rims have no dark texels near them at all; their texels skip the search.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool[] DarkTiles(byte[] source, int tw, int th, double stepX, double stepY, out int tilesX)
+    {
+        var tx = tilesX = (tw + (1 << TileBits) - 1) >> TileBits;
+        var ty = (th + (1 << TileBits) - 1) >> TileBits;
+        var tiles = new bool[tx * ty];
+        Parallel.For(0, ty, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (tile) =>
+        {
+            // Row y's bits, then y | y + 1 (the block's two rows), then | x + 1 (its two columns).
+            var below = ArrayPool<byte>.Shared.Rent(tw + 1);
+            var pair = ArrayPool<byte>.Shared.Rent(tw + 1);
+            var y0 = tile << TileBits;
+            var end = Math.Min(th, (tile + 1) << TileBits);
+            Row(y0, below);
+            for (; y0 < end; y0++)
+            {
+                below.AsSpan(0, tw).CopyTo(pair);
+                Row(Math.Min(y0 + 1, th - 1), below);
+                var rows = pair.AsSpan(0, tw);
+                Or(rows, below.AsSpan(0, tw));
+                // The last column's block is the texel and itself (as Texel clamps).
+                pair[tw] = pair[tw - 1];
+                var seven = new Vector<byte>(7);
+                for (var x0 = 0; x0 < tw; x0++)
+                {
+                    // Whole vectors of blocks at a time while none is dark in all three channels.
+                    if ((x0 & (Vector<byte>.Count - 1)) == 0 && x0 + Vector<byte>.Count < tw
+                        && !Vector.EqualsAny(new Vector<byte>(pair, x0) | new Vector<byte>(pair, x0 + 1), seven))
+                    {
+                        x0 += Vector<byte>.Count - 1;
+                        continue;
+                    }
+                    if ((pair[x0] | pair[x0 + 1]) != 7) continue;
+                    tiles[tile * tx + (x0 >> TileBits)] = true;
+                    x0 |= (1 << TileBits) - 1;
+                }
+            }
+            ArrayPool<byte>.Shared.Return(below);
+            ArrayPool<byte>.Shared.Return(pair);
+        });
+        // A rim texel's line samples lie at most 5.5 working pixels from it (depths up to 3 inside,
+        // the texel up to 2.5 outside), plus a texel for the block and one for rounding.
+        var rx = ((int)Math.Ceiling(5.5 / stepX) + 2 + (1 << TileBits) - 1) >> TileBits;
+        var ry = ((int)Math.Ceiling(5.5 / stepY) + 2 + (1 << TileBits) - 1) >> TileBits;
+        var wide = new bool[tx * ty];
+        for (var y = 0; y < ty; y++)
+        {
+            for (var x = 0; x < tx; x++)
+            {
+                if (!tiles[y * tx + x]) continue;
+                for (var yy = Math.Max(0, y - ry); yy <= Math.Min(ty - 1, y + ry); yy++)
+                {
+                    wide.AsSpan(yy * tx + Math.Max(0, x - rx), Math.Min(tx - 1, x + rx) - Math.Max(0, x - rx) + 1).Fill(true);
+                }
+            }
+        }
+        return wide;
+
+        // Per texel: bit c set when channel c is below DarkLevel (none for a transparent texel).
+        // Four channels at once: a byte's top bit after adding 128 - DarkLevel to its low seven bits
+        // (or its own top bit) says it is at least DarkLevel.
+        void Row(int y, byte[] bits)
+        {
+            var words = MemoryMarshal.Cast<byte, uint>(source.AsSpan(y * tw * 4, tw * 4));
+            const uint add = (128 - DarkLevel) * 0x01010101u;
+            for (var x = 0; x < words.Length; x++)
+            {
+                var c = words[x];
+                var below = ~(((c & 0x7F7F7F7Fu) + add) | c) & 0x00808080u;
+                bits[x] = c >> 24 == 0 ? (byte)0 : (byte)(((below >> 7) & 1) | ((below >> 14) & 2) | ((below >> 21) & 4));
+            }
+        }
+
+        static void Or(Span<byte> target, ReadOnlySpan<byte> other)
+        {
+            var i = 0;
+            for (; i <= target.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                (new Vector<byte>(target[i..]) | new Vector<byte>(other[i..])).CopyTo(target[i..]);
+            }
+            for (; i < target.Length; i++) target[i] |= other[i];
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="Texel"/> at this point could be darker than <see cref="DarkLevel"/> in
+    /// every channel: each channel must be dark in one of the visible texels it blends.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool MayBeDark(byte[] source, int tw, int th, double fx, double fy)
+    {
+        fx = Math.Clamp(fx, 0, tw - 1);
+        fy = Math.Clamp(fy, 0, th - 1);
+        int x0 = Math.Min((int)fx, Math.Max(0, tw - 2)), y0 = Math.Min((int)fy, Math.Max(0, th - 2));
+        int x1 = Math.Min(x0 + 1, tw - 1), y1 = Math.Min(y0 + 1, th - 1);
+        var bits = DarkBits(source, (y0 * tw + x0) * 4) | DarkBits(source, (y0 * tw + x1) * 4)
+            | DarkBits(source, (y1 * tw + x0) * 4) | DarkBits(source, (y1 * tw + x1) * 4);
+        return bits == 7;
+
+        static int DarkBits(byte[] s, int i) =>
+            s[i + 3] == 0 ? 0 : (s[i] < DarkLevel ? 1 : 0) | (s[i + 1] < DarkLevel ? 2 : 0) | (s[i + 2] < DarkLevel ? 4 : 0);
+    }
+
     /// <summary>
     /// A bilinear sample weighted by alpha (clip art's transparent texels have no colour to lend), as
     /// a little-endian RGBA word; null where the point is mostly transparent.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint? Texel(byte[] source, int tw, int th, double fx, double fy)
     {
         fx = Math.Clamp(fx, 0, tw - 1);
@@ -445,6 +579,7 @@ internal static class TextureBaker
     /// object is white) left out, a per-channel median over a wide window (lettering and small
     /// details are outvoted by the colour around them), holes filled, lightly blurred.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] BackColours(byte[] pixels, byte[] valid, int tw, int th, int bw, int bh)
     {
         var glare = new bool[tw * th];
@@ -515,10 +650,11 @@ internal static class TextureBaker
     }
 
     /// <summary>Per-channel median of the valid cells within a square window (sliding histograms, one per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] Median(byte[] rgba, byte[] cellValid, int w, int h, int radius)
     {
         var result = new byte[w * h * 4];
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             var histogram = new int[3 * 256];
             var count = 0;
@@ -557,12 +693,14 @@ internal static class TextureBaker
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blit(byte[] source, int w, int h, RgbaImage target, int x0, int y0)
     {
         for (var y = 0; y < h; y++) source.AsSpan(y * w * 4, w * 4).CopyTo(target.Pixels.AsSpan(((y0 + y) * target.Width + x0) * 4));
     }
 
     /// <summary>Repeats each region's edge into the gutter and the unused corner, so mipmaps blend like colours.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillGutter(RgbaImage atlas, int tw, int th, (int X, int Y, int W, int H) back)
     {
         var px = MemoryMarshal.Cast<byte, uint>(atlas.Pixels.AsSpan());
