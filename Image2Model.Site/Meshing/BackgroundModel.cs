@@ -31,7 +31,7 @@ internal sealed class BackgroundModel
     /// <summary>Share of border pixels the surface explains.</summary>
     public double InlierFraction { get; }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (double R, double G, double B) Predict(int x, int y)
     {
         double u = (x + 0.5) * _invW, v = (y + 0.5) * _invH;
@@ -146,14 +146,14 @@ internal sealed class BackgroundModel
         return inlier;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double StepNorm(byte[] rgb, int a, int b)
     {
         int dr = rgb[a * 3] - rgb[b * 3], dg = rgb[a * 3 + 1] - rgb[b * 3 + 1], db = rgb[a * 3 + 2] - rgb[b * 3 + 2];
         return Math.Sqrt(dr * dr + dg * dg + db * db);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Dot(double[] a, double[] b)
     {
         double s = 0;

@@ -80,7 +80,7 @@ internal sealed class ColourMixture
         return Math.Min(50, -(best + Math.Log(sum)));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double LogDensity(int c, double r, double g, double b)
     {
         double dr = r - _mean[c * 3], dg = g - _mean[c * 3 + 1], db = b - _mean[c * 3 + 2];

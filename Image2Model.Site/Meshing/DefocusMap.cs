@@ -92,7 +92,7 @@ internal static class DefocusMap
     }
 
     /// <summary>Squared length of the colour gradient (central differences), from packed RGB bytes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Gradient(byte[] rgb, int i, int w)
     {
         double sum = 0;

@@ -93,7 +93,7 @@ internal static class DistanceTransform
 
     private static int Chunks(int n) => Math.Max(1, Math.Min(Environment.ProcessorCount * 4, n / 32));
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (int From, int To) ChunkRange(int chunk, int n)
     {
         var chunks = Chunks(n);

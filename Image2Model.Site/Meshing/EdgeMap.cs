@@ -212,7 +212,7 @@ internal static class EdgeMap
     }
 
     /// <summary>0: mostly horizontal gradient, 1: down-right, 2: vertical, 3: down-left (image y down).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte Quantise(int gx, int gy)
     {
         // tan(22.5°) ≈ 0.4142 ≈ 53/128, in integers.

@@ -85,7 +85,6 @@ internal static class GrabCut
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T[] Rent<T>(List<Array> rented, int length)
     {
         var array = System.Buffers.ArrayPool<T>.Shared.Rent(length);
@@ -565,7 +564,7 @@ internal static class GrabCut
         return sum <= 0 ? 0 : count / (2 * sum);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Diff2(float[] rgb, int a, int b)
     {
         double dr = rgb[a * 3] - rgb[b * 3], dg = rgb[a * 3 + 1] - rgb[b * 3 + 1], db = rgb[a * 3 + 2] - rgb[b * 3 + 2];
@@ -598,7 +597,7 @@ internal static class GrabCut
         return weights;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool NearBand(bool[] band, int w, int h, int x, int y)
     {
         for (var dy = 0; dy <= 1; dy++)

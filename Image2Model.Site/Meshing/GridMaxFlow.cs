@@ -64,7 +64,6 @@ internal sealed class GridMaxFlow : IDisposable
     }
 
     /// <summary>Gives the pooled arrays back; the graph must not be used afterwards.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Dispose()
     {
         var pool = System.Buffers.ArrayPool<int>.Shared;
@@ -89,7 +88,7 @@ internal sealed class GridMaxFlow : IDisposable
     public void SetTerminal(int x, int y, int source, int sink) => _trCap[Node(x, y)] += source - sink;
 
     /// <summary>Smoothness weight between a pixel and its neighbour in direction <paramref name="k"/>, both ways.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetEdge(int x, int y, int k, int weight)
     {
         var p = Node(x, y);
@@ -99,7 +98,7 @@ internal sealed class GridMaxFlow : IDisposable
     }
 
     /// <summary>True when the pixel ends on the source side of the minimum cut (the object).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsSource(int x, int y)
     {
         var p = Node(x, y);
@@ -281,7 +280,7 @@ internal sealed class GridMaxFlow : IDisposable
         return bottleneck;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void MakeOrphan(int i)
     {
         _parent[i] = Orphan;
@@ -365,7 +364,7 @@ internal sealed class GridMaxFlow : IDisposable
         _parent[i] = None;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SetActive(int i)
     {
         if (_next[i] != None) return;

@@ -158,7 +158,6 @@ internal static class MaskOps
     }
 
     /// <summary>3x3 opening: removes specks and thin spurs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Open(byte[] mask, int w, int h)
     {
         Erode(mask, w, h, 1);
@@ -166,7 +165,6 @@ internal static class MaskOps
     }
 
     /// <summary>3x3 closing: bridges one-pixel cracks.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Close(byte[] mask, int w, int h)
     {
         Dilate(mask, w, h, 1);

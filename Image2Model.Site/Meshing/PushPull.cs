@@ -127,7 +127,6 @@ internal static class PushPull
         foreach (var (data, _, _) in levels) ArrayPool<float>.Shared.Return(data);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRows(int rows, Action<int> row)
     {
         if (rows >= ParallelRows)
@@ -139,7 +138,7 @@ internal static class PushPull
     }
 
     /// <summary>Stores a premultiplied average with weight capped at 1 (a fully covered texel).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Span<float> data, int i, float r, float g, float b, float weight)
     {
         if (weight <= 0)

@@ -17,7 +17,6 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
     public bool Pooled { get; init; }
 
     /// <summary>Gives a pooled buffer back; the image must not be used afterwards.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReturnToPool()
     {
         if (Pooled) System.Buffers.ArrayPool<byte>.Shared.Return(Pixels);
@@ -155,7 +154,6 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         return new RgbaImage(w, h, target);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private SKBitmap Wrap()
     {
         var bitmap = new SKBitmap();
@@ -166,7 +164,6 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
     }
 
     /// <summary>Encodes as an opaque JPEG.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public byte[] EncodeJpeg(int quality)
     {
         using var bitmap = Wrap();

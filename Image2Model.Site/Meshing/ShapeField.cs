@@ -218,7 +218,7 @@ internal sealed class ShapeField
     /// One axis of <see cref="SampleSignedDistance"/>'s bilinear lookup: the cell index (-1 when
     /// the coordinate is outside the field) and the weight, for sampling many points on a grid.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (int Index, float T) SampleAxis(double coordinate, bool horizontal)
     {
         var f = coordinate - (horizontal ? X0 : Y0) - 0.5;
@@ -229,7 +229,7 @@ internal sealed class ShapeField
     }
 
     /// <summary>The signed distance at a point given by <see cref="SampleAxis"/> (both indices valid).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float SignedDistanceAt(int ix, int iy, float tx, float ty)
     {
         var field = SignedDistance;
@@ -239,7 +239,7 @@ internal sealed class ShapeField
         return top + (bottom - top) * ty;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private float Sample(float[] field, double x, double y, float outside)
     {
         var fx = x - X0 - 0.5;

@@ -133,7 +133,6 @@ internal static class TextureBaker
     }
 
     /// <summary>The atlas's size and where the back's region starts, for a front of tw x th texels.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ((int W, int H) Atlas, (int X, int Y, int W, int H) Back) Layout(int tw, int th)
     {
         var cell = Math.Max(4, (int)Math.Ceiling(Math.Max(tw, th) / (double)BackSide));
@@ -533,7 +532,7 @@ internal static class TextureBaker
     /// Whether <see cref="Texel"/> at this point could be darker than <see cref="DarkLevel"/> in
     /// every channel: each channel must be dark in one of the visible texels it blends.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool MayBeDark(byte[] source, int tw, int th, double fx, double fy)
     {
         fx = Math.Clamp(fx, 0, tw - 1);
@@ -693,7 +692,6 @@ internal static class TextureBaker
         return result;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blit(byte[] source, int w, int h, RgbaImage target, int x0, int y0)
     {
         for (var y = 0; y < h; y++) source.AsSpan(y * w * 4, w * 4).CopyTo(target.Pixels.AsSpan(((y0 + y) * target.Width + x0) * 4));
