@@ -108,24 +108,40 @@ internal static class DefocusMap
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] BoxSum(int[] values, int w, int h, int r)
     {
+        // Running sums (integers: the same totals as summing each window afresh).
         var rows = new int[values.Length];
         for (var y = 0; y < h; y++)
         {
+            var row = values.AsSpan(y * w, w);
+            var output = rows.AsSpan(y * w, w);
+            var s = 0;
+            for (var k = 0; k <= Math.Min(w - 1, r); k++) s += row[k];
             for (var x = 0; x < w; x++)
             {
-                var s = 0;
-                for (var k = Math.Max(0, x - r); k <= Math.Min(w - 1, x + r); k++) s += values[y * w + k];
-                rows[y * w + x] = s;
+                output[x] = s;
+                if (x + r + 1 < w) s += row[x + r + 1];
+                if (x - r >= 0) s -= row[x - r];
             }
         }
         var result = new int[values.Length];
+        var sums = new int[w];
+        for (var k = 0; k <= Math.Min(h - 1, r); k++)
+        {
+            var row = rows.AsSpan(k * w, w);
+            for (var x = 0; x < w; x++) sums[x] += row[x];
+        }
         for (var y = 0; y < h; y++)
         {
-            for (var x = 0; x < w; x++)
+            sums.CopyTo(result.AsSpan(y * w, w));
+            if (y + r + 1 < h)
             {
-                var s = 0;
-                for (var k = Math.Max(0, y - r); k <= Math.Min(h - 1, y + r); k++) s += rows[k * w + x];
-                result[y * w + x] = s;
+                var add = rows.AsSpan((y + r + 1) * w, w);
+                for (var x = 0; x < w; x++) sums[x] += add[x];
+            }
+            if (y - r >= 0)
+            {
+                var remove = rows.AsSpan((y - r) * w, w);
+                for (var x = 0; x < w; x++) sums[x] -= remove[x];
             }
         }
         return result;

@@ -465,8 +465,13 @@ internal static class GrabCut
         bg = null!;
         if (fgCount < 20 || bgCount < 20) return false;
         // Fitting on at most ~20k samples per side costs little and changes nothing visible.
-        fg = ColourMixture.Fit(rgb, Sample(labels, 1, fgCount), Math.Min(fgCount, 20_000), Components);
-        bg = ColourMixture.Fit(rgb, Sample(labels, 0, bgCount), Math.Min(bgCount, 20_000), Components);
+        // The two fits are independent (and single-threaded): one on each core.
+        ColourMixture? first = null, second = null;
+        Parallel.Invoke(
+            () => first = ColourMixture.Fit(rgb, Sample(labels, 1, fgCount), Math.Min(fgCount, 20_000), Components),
+            () => second = ColourMixture.Fit(rgb, Sample(labels, 0, bgCount), Math.Min(bgCount, 20_000), Components));
+        fg = first!;
+        bg = second!;
         return true;
     }
 
