@@ -95,9 +95,13 @@ public static class LocalEngine
             var profile = IsFlatGraphic(working, subject) ? Profile.Badge : Profile.Inflated;
             var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces), profile);
             StageTimes.Lap("inflate", clock);
+            // The inflated height is needed by the texture's rim smoothing and by the mesh: worked
+            // out alongside the texture's first steps.
+            var bulge = Task.Run(() => field.Bulge);
             var (mesh, texture) = Alongside(
                 () => CutoutMesher.Build(field, faces, depthScale: 1f),
-                () => TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide));
+                () => TextureBaker.Prepare(photo, factor, working.Width, working.Height, field, textureSide));
+            Task.WaitAny(bulge);
             StageTimes.Lap("mesh+texture", clock);
             var glb = GlbWriter.Write(mesh, texture, options.Height);
             StageTimes.Lap("glb", clock);
@@ -113,7 +117,7 @@ public static class LocalEngine
             var faces = Budget(options.FaceLimit, 20_000);
             var (mesh, texture) = Alongside(
                 () => ReliefMesher.Build(working, faces, segmentation.Layered ? segmentation.Rejected : null),
-                () => TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide));
+                () => TextureBaker.Prepare(photo, factor, working.Width, working.Height, null, textureSide));
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief)
             {
                 Reason = segmentation.Reason,
@@ -123,29 +127,26 @@ public static class LocalEngine
     }
 
     /// <summary>
-    /// Builds the mesh while the texture bakes on another thread (its JPEG encoding runs on one
-    /// core). Returns only once the baking has finished, even on failure: it reads the pooled photo.
+    /// Prepares the texture first, on both cores (its loops are parallel); then encodes its JPEG,
+    /// which runs on one core, on another thread while the mesh is built on the other. Returns only
+    /// once the encoding has finished, even on failure.
     /// </summary>
-    private static (TriangleMesh Mesh, BakedTexture Texture) Alongside(Func<TriangleMesh> build, Func<BakedTexture> bake)
+    private static (TriangleMesh Mesh, BakedTexture Texture) Alongside(Func<TriangleMesh> build, Func<TextureBaker.PreparedTexture> prepare)
     {
-        var baking = Task.Run(() =>
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var texture = bake();
-            StageTimes.Lap("texture (alone)", clock);
-            return texture;
-        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var prepared = prepare();
+        StageTimes.Lap("texture", clock);
+        var encoding = Task.Run(prepared.Encode);
         try
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
             var mesh = build();
             StageTimes.Lap("mesh (alone)", clock);
-            return (mesh, baking.GetAwaiter().GetResult());
+            return (mesh, encoding.GetAwaiter().GetResult());
         }
         finally
         {
-            // Waits without throwing; a baking failure has already surfaced through GetResult.
-            Task.WaitAny(baking);
+            // Waits without throwing; an encoding failure has already surfaced through GetResult.
+            Task.WaitAny(encoding);
         }
     }
 

@@ -80,8 +80,16 @@ internal static class TextureBaker
     /// <param name="photo">The decoded image (possibly larger than the working image).</param>
     /// <param name="factor">Photo pixels per working pixel along each axis.</param>
     /// <param name="field">The shape; null for a relief, which uses the whole picture.</param>
+    public static BakedTexture Bake(RgbaImage photo, int factor, int workingWidth, int workingHeight, ShapeField? field, int maxSize) =>
+        Prepare(photo, factor, workingWidth, workingHeight, field, maxSize).Encode();
+
+    /// <summary>
+    /// Everything but the JPEG encoding, which runs on one core: the caller encodes while it does
+    /// something else on the other (<see cref="PreparedTexture.Encode"/>). The photo is not read afterwards.
+    /// </summary>
+    /// <inheritdoc cref="Bake" path="/param"/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static BakedTexture Bake(RgbaImage photo, int factor, int workingWidth, int workingHeight, ShapeField? field, int maxSize)
+    public static PreparedTexture Prepare(RgbaImage photo, int factor, int workingWidth, int workingHeight, ShapeField? field, int maxSize)
     {
         double sx = factor, sy = factor;
         int px0 = 0, py0 = 0, pw = workingWidth * factor, ph = workingHeight * factor;
@@ -145,7 +153,7 @@ internal static class TextureBaker
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static BakedTexture Bake(RgbaImage texture, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, ref byte[]? rentedValid, System.Diagnostics.Stopwatch clock)
+    private static PreparedTexture Bake(RgbaImage texture, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, ref byte[]? rentedValid, System.Diagnostics.Stopwatch clock)
     {
         int tw = texture.Width, th = texture.Height, n = tw * th;
         var pixels = texture.Pixels;
@@ -265,7 +273,7 @@ internal static class TextureBaker
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static BakedTexture Finish(byte[] pixels, byte[] valid, byte[]? steep, int tw, int th, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, System.Diagnostics.Stopwatch clock)
+    private static PreparedTexture Finish(byte[] pixels, byte[] valid, byte[]? steep, int tw, int th, ShapeField? field, double sx, double sy, int px0, int py0, int pw, int ph, System.Diagnostics.Stopwatch clock)
     {
         StageTimes.Lap("tx band", clock);
         var (atlasSize, backBox) = Layout(tw, th);
@@ -301,10 +309,21 @@ internal static class TextureBaker
         var backRegion = new TextureRegion(x0, y0, width, height, (double)backBox.X / atlasSize.W, (double)backBox.Y / atlasSize.H,
             tw / cellX / atlasSize.W, th / cellY / atlasSize.H);
         StageTimes.Lap("tx atlas", clock);
-        var jpeg = atlas.EncodeJpeg(JpegQuality);
-        ArrayPool<byte>.Shared.Return(atlasPixels);
-        StageTimes.Lap("tx jpeg", clock);
-        return new BakedTexture(jpeg, front, backRegion);
+        return new PreparedTexture(atlas, front, backRegion);
+    }
+
+    /// <summary>The texture's texels, laid out, not yet encoded; its buffer is pooled.</summary>
+    internal sealed class PreparedTexture(RgbaImage atlas, TextureRegion front, TextureRegion back)
+    {
+        /// <summary>Encodes the JPEG and gives the buffer back (once; not used afterwards).</summary>
+        public BakedTexture Encode()
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var jpeg = atlas.EncodeJpeg(JpegQuality);
+            ArrayPool<byte>.Shared.Return(atlas.Pixels);
+            StageTimes.Lap("tx jpeg", clock);
+            return new BakedTexture(jpeg, front, back);
+        }
     }
 
     /// <summary>
