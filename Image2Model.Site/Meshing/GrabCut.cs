@@ -154,15 +154,18 @@ internal static class GrabCut
         // Full-size labels: the coarse result scaled up, then the outline re-cut in a band.
         var mask = Upscale(labels, cw, ch, w, h, factor);
         var preference = new float[w * h];
-        for (var y = 0; y < h; y++)
+        // Which coarse column each column falls in (no division per pixel).
+        var cellOf = Rent<int>(rented, w);
+        for (var x = 0; x < w; x++) cellOf[x] = Math.Min(cw - 1, x / factor);
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
-            var cy = Math.Min(ch - 1, y / factor);
+            var row = Math.Min(ch - 1, y / factor) * cw;
             for (var x = 0; x < w; x++)
             {
-                var c = cy * cw + Math.Min(cw - 1, x / factor);
+                var c = row + cellOf[x];
                 preference[y * w + x] = unary[c * 2] - unary[c * 2 + 1];
             }
-        }
+        });
         if (factor > 1)
         {
             // The band: the coarse cells on either side of the coarse outline, and their neighbours
@@ -190,16 +193,16 @@ internal static class GrabCut
             // Pooled and not cleared: every entry is written below.
             var band = Rent<bool>(rented, w * h);
             var fullHard = Rent<bool>(rented, w * h);
-            for (var y = 0; y < h; y++)
+            Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
             {
-                var cy = Math.Min(ch - 1, y / factor);
+                var row = Math.Min(ch - 1, y / factor) * cw;
                 for (var x = 0; x < w; x++)
                 {
-                    var c = cy * cw + Math.Min(cw - 1, x / factor);
+                    var c = row + cellOf[x];
                     band[y * w + x] = coarseBand[c];
                     fullHard[y * w + x] = hard[c];
                 }
-            }
+            });
             // Only the band is re-cut, so only its unaries are needed at full size (and only they
             // are written and read: the pooled array is not cleared).
             var fullUnary = Rent<float>(rented, w * h * 2);
@@ -290,10 +293,12 @@ internal static class GrabCut
     private static byte[] Upscale(byte[] labels, int cw, int ch, int w, int h, int factor)
     {
         var mask = new byte[w * h];
+        var cellOf = new int[w];
+        for (var x = 0; x < w; x++) cellOf[x] = Math.Min(cw - 1, x / factor);
         for (var y = 0; y < h; y++)
         {
-            var cy = Math.Min(ch - 1, y / factor);
-            for (var x = 0; x < w; x++) mask[y * w + x] = labels[cy * cw + Math.Min(cw - 1, x / factor)];
+            var row = Math.Min(ch - 1, y / factor) * cw;
+            for (var x = 0; x < w; x++) mask[y * w + x] = labels[row + cellOf[x]];
         }
         return mask;
     }
@@ -442,12 +447,15 @@ internal static class GrabCut
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] Colours(byte[] rgba, int w, int h, float[] rgb)
     {
-        for (var i = 0; i < w * h; i++)
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
-            rgb[i * 3] = rgba[i * 4];
-            rgb[i * 3 + 1] = rgba[i * 4 + 1];
-            rgb[i * 3 + 2] = rgba[i * 4 + 2];
-        }
+            for (int i = y * w, end = i + w; i < end; i++)
+            {
+                rgb[i * 3] = rgba[i * 4];
+                rgb[i * 3 + 1] = rgba[i * 4 + 1];
+                rgb[i * 3 + 2] = rgba[i * 4 + 2];
+            }
+        });
         return rgb;
     }
 
@@ -503,8 +511,12 @@ internal static class GrabCut
             if (bg.Weight(c) > 0 && r + g + b > 150) shadowable.Add(c);
         }
         var band = Math.Max(1, Math.Min(w, h) / 100);
+        var softColumn = new int[w];
+        for (var x = 0; x < w; x++) softColumn[x] = Math.Min(softWidth - 1, x / factor);
+        var softRows = soft.Length / softWidth;
         Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
+            var softRow = Math.Min(softRows - 1, y / factor) * softWidth;
             for (var x = 0; x < w; x++)
             {
                 var i = y * w + x;
@@ -520,7 +532,7 @@ internal static class GrabCut
                     costBg = lo - Math.Log((1 - ShadowShare) * Math.Exp(lo - costBg) + ShadowShare * Math.Exp(lo - shadow));
                 }
                 if (x < band || y < band || x >= w - band || y >= h - band) costFg += borderPrior;
-                costFg += DefocusWeight * soft[Math.Min(soft.Length / softWidth - 1, y / factor) * softWidth + Math.Min(softWidth - 1, x / factor)];
+                costFg += DefocusWeight * soft[softRow + softColumn[x]];
                 if (hard[i]) costFg = HardCost;
                 unary[i * 2] = (float)costFg;
                 unary[i * 2 + 1] = (float)costBg;

@@ -628,58 +628,51 @@ internal static class TextureBaker
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] BackColours(byte[] pixels, byte[] valid, int tw, int th, int bw, int bh)
     {
-        var glare = ArrayPool<byte>.Shared.Rent(tw * th);
+        // One pass: each cell sums its texels twice, with and without glints (in the same order as
+        // two separate passes would), and whether glints are left out is decided afterwards.
+        var all = new float[bw * bh * 4];
+        var plain = new float[bw * bh * 4];
         int objectTexels = 0, glareTexels = 0;
-        Parallel.For(0, th, () => (0, 0), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y, _, counts) =>
-        {
-            var row = glare.AsSpan(y * tw, tw);
-            for (var x = 0; x < tw; x++)
-            {
-                var i = y * tw + x;
-                row[x] = 0;
-                if (valid[i] == 0) continue;
-                counts.Item1++;
-                int r = pixels[i * 4], g = pixels[i * 4 + 1], b = pixels[i * 4 + 2];
-                var max = Math.Max(r, Math.Max(g, b));
-                var min = Math.Min(r, Math.Min(g, b));
-                if (0.2126 * r + 0.7152 * g + 0.0722 * b > 215 && max - min < 50)
-                {
-                    row[x] = 1;
-                    counts.Item2++;
-                }
-            }
-            return counts;
-        }, counts =>
-        {
-            Interlocked.Add(ref objectTexels, counts.Item1);
-            Interlocked.Add(ref glareTexels, counts.Item2);
-        });
-        var dropGlare = glareTexels < 0.4 * objectTexels;
-        var cells = new float[bw * bh * 4];
         var cellX = (double)tw / bw;
         var cellY = (double)th / bh;
         var column = ArrayPool<int>.Shared.Rent(tw);
         for (var x = 0; x < tw; x++) column[x] = Math.Min(bw - 1, (int)(x / cellX));
-        // One row of cells per task: each cell still sums its texels in the same order.
         Parallel.For(0, bh, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (cy) =>
         {
+            int objects = 0, glints = 0;
             for (var y = 0; y < th; y++)
             {
                 if (Math.Min(bh - 1, (int)(y / cellY)) != cy) continue;
                 for (var x = 0; x < tw; x++)
                 {
                     var i = y * tw + x;
-                    if (valid[i] == 0 || (dropGlare && glare[i] != 0)) continue;
+                    if (valid[i] == 0) continue;
+                    objects++;
+                    int r = pixels[i * 4], g = pixels[i * 4 + 1], b = pixels[i * 4 + 2];
+                    var max = Math.Max(r, Math.Max(g, b));
+                    var min = Math.Min(r, Math.Min(g, b));
                     var c = (cy * bw + column[x]) * 4;
-                    cells[c] += pixels[i * 4];
-                    cells[c + 1] += pixels[i * 4 + 1];
-                    cells[c + 2] += pixels[i * 4 + 2];
-                    cells[c + 3]++;
+                    all[c] += r;
+                    all[c + 1] += g;
+                    all[c + 2] += b;
+                    all[c + 3]++;
+                    if (0.2126 * r + 0.7152 * g + 0.0722 * b > 215 && max - min < 50)
+                    {
+                        glints++;
+                        continue;
+                    }
+                    plain[c] += r;
+                    plain[c + 1] += g;
+                    plain[c + 2] += b;
+                    plain[c + 3]++;
                 }
             }
+            Interlocked.Add(ref objectTexels, objects);
+            Interlocked.Add(ref glareTexels, glints);
         });
         ArrayPool<int>.Shared.Return(column);
-        ArrayPool<byte>.Shared.Return(glare);
+        var dropGlare = glareTexels < 0.4 * objectTexels;
+        var cells = dropGlare ? plain : all;
         var rgba = new byte[bw * bh * 4];
         var cellValid = new byte[bw * bh];
         var perCell = cellX * cellY;
