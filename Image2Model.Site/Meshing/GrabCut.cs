@@ -504,12 +504,13 @@ internal static class GrabCut
     private static void Unaries(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, double borderPrior, bool[] hard, bool[]? only, float[] unary, float[] soft, int softWidth, int factor)
     {
         // Shadow parts only for backdrop components bright enough to show a shadow.
-        var shadowable = new List<int>();
+        var shadowable = new List<ShadowPart>();
         for (var c = 0; c < bg.Components; c++)
         {
             var (r, g, b) = bg.Mean(c);
-            if (bg.Weight(c) > 0 && r + g + b > 150) shadowable.Add(c);
+            if (bg.Weight(c) > 0 && r + g + b > 150) shadowable.Add(new ShadowPart(bg, c));
         }
+        var parts = shadowable.ToArray();
         var band = Math.Max(1, Math.Min(w, h) / 100);
         var softColumn = new int[w];
         for (var x = 0; x < w; x++) softColumn[x] = Math.Min(softWidth - 1, x / factor);
@@ -524,7 +525,7 @@ internal static class GrabCut
                 float r = rgb[i * 3], g = rgb[i * 3 + 1], b = rgb[i * 3 + 2];
                 var costFg = fg.Cost(r, g, b);
                 var costBg = bg.Cost(r, g, b);
-                var shadow = ShadowCost(bg, shadowable, r, g, b);
+                var shadow = ShadowCost(parts, r, g, b);
                 if (shadow < 50)
                 {
                     // -log((1 - s) e^-bg + s e^-shadow)
@@ -545,23 +546,42 @@ internal static class GrabCut
     /// 2-D Gaussian, brightness uniform over 30–100 % of the mean's.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static double ShadowCost(ColourMixture bg, List<int> components, double r, double g, double b)
+    private static double ShadowCost(ShadowPart[] parts, double r, double g, double b)
     {
         var best = 50.0;
-        foreach (var c in components)
+        foreach (var part in parts)
         {
-            var (mr, mg, mb) = bg.Mean(c);
-            var dot = mr * mr + mg * mg + mb * mb;
-            var alpha = (r * mr + g * mg + b * mb) / dot;
+            var alpha = (r * part.R + g * part.G + b * part.B) / part.Dot;
             if (alpha is < 0.3 or > 1.02) continue;
-            double er = r - alpha * mr, eg = g - alpha * mg, eb = b - alpha * mb;
+            double er = r - alpha * part.R, eg = g - alpha * part.G, eb = b - alpha * part.B;
             var residual2 = er * er + eg * eg + eb * eb;
-            // The spread is taken at a typical shadow depth so the normalising terms stay constant.
-            var sigma = 5 + 0.02 * Math.Sqrt(dot);
-            var cost = bg.ShadowConstant(c) + residual2 / (2 * sigma * sigma);
+            var cost = part.Constant + residual2 / part.Spread;
             if (cost < best) best = cost;
         }
         return best;
+    }
+
+    /// <summary>
+    /// A backdrop component's shadow term, worked out once per pass rather than per pixel (the
+    /// same arithmetic). The spread is taken at a typical shadow depth so the normalising terms stay constant.
+    /// </summary>
+    private readonly struct ShadowPart
+    {
+        public ShadowPart(ColourMixture bg, int c)
+        {
+            (R, G, B) = bg.Mean(c);
+            Dot = R * R + G * G + B * B;
+            var sigma = 5 + 0.02 * Math.Sqrt(Dot);
+            Spread = 2 * sigma * sigma;
+            Constant = bg.ShadowConstant(c);
+        }
+
+        public double R { get; }
+        public double G { get; }
+        public double B { get; }
+        public double Dot { get; }
+        public double Spread { get; }
+        public double Constant { get; }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
