@@ -338,9 +338,10 @@ internal static class TextureBaker
         var length4 = tw * th * 4;
         var source = ArrayPool<byte>.Shared.Rent(length4);
         pixels.AsSpan(0, length4).CopyTo(source);
-        // The bulge is worked out on first use (the mesher may be doing it right now); asked for
+        // The bulge is worked out on first use (perhaps on another thread right now): asked for
         // here, once, so that only this thread waits for it, not every worker of the loop below.
-        _ = field.Bulge;
+        var bulge = new FieldGrid(field.Bulge, field.X0, field.Y0, field.Width, field.Height);
+        var distance = new FieldGrid(field.SignedDistance, field.X0, field.Y0, field.Width, field.Height);
         // Samples along the outline at least 1.5 working pixels apart: a large texture need not be sampled texel by texel.
         var texel = Math.Max(1.5, Math.Max(stepX, stepY));
         Parallel.For(0, th, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
@@ -353,17 +354,21 @@ internal static class TextureBaker
                 x += skip;
                 var wy = oy + (y + 0.5) * stepY;
                 var wx = ox + (x + 0.5) * stepX;
-                var d = field.SampleSignedDistance(wx, wy);
+                // The signed distance here and half a pixel either way (field.SampleSignedDistance,
+                // each axis worked out once for the samples that share it).
                 const float h = 0.5f;
-                var gx = field.SampleSignedDistance(wx + h, wy) - field.SampleSignedDistance(wx - h, wy);
-                var gy = field.SampleSignedDistance(wx, wy + h) - field.SampleSignedDistance(wx, wy - h);
+                var (cx, cy) = (distance.X(wx), distance.Y(wy));
+                var d = distance.At(cx, cy, -3f);
+                var gx = distance.At(distance.X(wx + h), cy, -3f) - distance.At(distance.X(wx - h), cy, -3f);
+                var gy = distance.At(cx, distance.Y(wy + h), -3f) - distance.At(cx, distance.Y(wy - h), -3f);
                 var length = MathF.Sqrt(gx * gx + gy * gy);
                 if (length < 1e-3f) continue;
                 // The slope just inside the rim point this texel belongs to (outside, the rim's own).
                 var inward = MathF.Max(0, -d) + 0.5f;
                 double bx = wx + inward * gx / length, by = wy + inward * gy / length;
-                var sx = field.SampleBulge(bx + h, by) - field.SampleBulge(bx - h, by);
-                var sy = field.SampleBulge(bx, by + h) - field.SampleBulge(bx, by - h);
+                var (ux, uy) = (bulge.X(bx), bulge.Y(by));
+                var sx = bulge.At(bulge.X(bx + h), uy, 0f) - bulge.At(bulge.X(bx - h), uy, 0f);
+                var sy = bulge.At(ux, bulge.Y(by + h), 0f) - bulge.At(ux, bulge.Y(by - h), 0f);
                 var reach = Math.Min(MaxSmoothReach, 0.75 * MathF.Sqrt(sx * sx + sy * sy));
                 var steps = (int)Math.Floor(reach / texel);
                 if (steps < 1) continue;
@@ -412,6 +417,38 @@ internal static class TextureBaker
             }
         });
         ArrayPool<byte>.Shared.Return(source);
+    }
+
+    /// <summary>
+    /// <see cref="ShapeField"/>'s bilinear lookup (the same arithmetic, so the same values), split
+    /// by axis: samples that share a row or a column share that axis's work.
+    /// </summary>
+    private readonly struct FieldGrid(float[] values, int x0, int y0, int width, int height)
+    {
+        /// <summary>The cell and weight along x; cell -1 outside the field.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (int Cell, float T) X(double x) => Axis(x - x0 - 0.5, width);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (int Cell, float T) Y(double y) => Axis(y - y0 - 0.5, height);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float At((int Cell, float T) x, (int Cell, float T) y, float outside)
+        {
+            if (x.Cell < 0 || y.Cell < 0) return outside;
+            var i = y.Cell * width + x.Cell;
+            var top = values[i] + (values[i + 1] - values[i]) * x.T;
+            var bottom = values[i + width] + (values[i + width + 1] - values[i + width]) * x.T;
+            return top + (bottom - top) * y.T;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (int Cell, float T) Axis(double f, int size)
+        {
+            if (f < 0 || f > size - 1) return (-1, 0f);
+            var i = Math.Min((int)f, size - 2);
+            return (i, (float)(f - i));
+        }
     }
 
     /// <summary>The four bytes of a texel as doubles.</summary>
