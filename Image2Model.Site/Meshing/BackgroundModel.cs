@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -29,6 +31,7 @@ internal sealed class BackgroundModel
     /// <summary>Share of border pixels the surface explains.</summary>
     public double InlierFraction { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (double R, double G, double B) Predict(int x, int y)
     {
         double u = (x + 0.5) * _invW, v = (y + 0.5) * _invH;
@@ -37,6 +40,7 @@ internal sealed class BackgroundModel
 
     private static double Eval(double[] c, double u, double v) => c[0] + c[1] * u + c[2] * v + c[3] * u * u + c[4] * u * v + c[5] * v * v;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static BackgroundModel FitToBorder(byte[] rgb, int w, int h)
     {
         var band = Math.Max(2, Math.Min(w, h) / 100);
@@ -116,6 +120,7 @@ internal sealed class BackgroundModel
     /// Starting from all samples instead lets an object that runs along a whole side of the frame
     /// (a pale base cut off by the bottom edge) bend the quadratic surface onto itself.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool[] MedianColourInliers(List<int> samples, byte[] rgb, double[] residual)
     {
         var m = samples.Count;
@@ -141,12 +146,14 @@ internal sealed class BackgroundModel
         return inlier;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double StepNorm(byte[] rgb, int a, int b)
     {
         int dr = rgb[a * 3] - rgb[b * 3], dg = rgb[a * 3 + 1] - rgb[b * 3 + 1], db = rgb[a * 3 + 2] - rgb[b * 3 + 2];
         return Math.Sqrt(dr * dr + dg * dg + db * db);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Dot(double[] a, double[] b)
     {
         double s = 0;
@@ -154,6 +161,7 @@ internal sealed class BackgroundModel
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Median(double[] values, bool[] use)
     {
         var list = new double[values.Length];
@@ -170,6 +178,7 @@ internal sealed class BackgroundModel
     /// The k-th smallest value (what sorting and indexing would give) in expected linear time:
     /// Hoare partitioning around the middle element, narrowing to the side that holds k.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Select(Span<double> a, int k)
     {
         int lo = 0, hi = a.Length - 1;
@@ -200,6 +209,7 @@ internal sealed class BackgroundModel
     /// Least squares for the three channels at once: they share the normal matrix, so one 6x9
     /// augmented system is eliminated (Gauss-Jordan with partial pivoting).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[][] Solve(double[][] basis, List<int> samples, byte[] rgb, bool[] use)
     {
         const int n = 6;

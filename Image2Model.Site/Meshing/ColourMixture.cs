@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -41,6 +43,7 @@ internal sealed class ColourMixture
     public double ShadowConstant(int c) => _shadowConstant[c];
 
     /// <summary>Fits <paramref name="k"/> components to the colours (packed RGB floats) at the given indices.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ColourMixture Fit(float[] rgb, int[] samples, int count, int k)
     {
         var assignment = new int[count];
@@ -56,6 +59,7 @@ internal sealed class ColourMixture
     }
 
     /// <summary>-log p(colour) under the mixture.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Cost(float r, float g, float b)
     {
         var best = double.NegativeInfinity;
@@ -76,6 +80,7 @@ internal sealed class ColourMixture
         return Math.Min(50, -(best + Math.Log(sum)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double LogDensity(int c, double r, double g, double b)
     {
         double dr = r - _mean[c * 3], dg = g - _mean[c * 3 + 1], db = b - _mean[c * 3 + 2];
@@ -84,6 +89,7 @@ internal sealed class ColourMixture
         return _logNorm[c] - 0.5 * q;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Likeliest(float[] rgb, int i)
     {
         var best = 0;
@@ -97,6 +103,7 @@ internal sealed class ColourMixture
         return best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Estimate(float[] rgb, int[] samples, int count, int[] assignment)
     {
         var sums = new double[_k * 10];
@@ -150,6 +157,7 @@ internal sealed class ColourMixture
     }
 
     /// <summary>Orchard–Bouman: repeatedly split the cluster with the largest spread along its main axis.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SplitInit(float[] rgb, int[] samples, int count, int k, int[] assignment)
     {
         Array.Clear(assignment, 0, count);
@@ -185,6 +193,7 @@ internal sealed class ColourMixture
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double Spread, double MeanProjection) Principal(float[] rgb, int[] samples, int count, int[] assignment, int cluster, Span<double> axis)
     {
         double n = 0, sr = 0, sg = 0, sb = 0, rr = 0, rg = 0, rb = 0, gg = 0, gb = 0, bb = 0;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -25,21 +27,32 @@ internal static class DefocusMap
     /// Per cell of the <paramref name="step"/>-downsampled grid (<paramref name="cw"/> x <paramref name="ch"/>):
     /// 0 where nothing is known or edges nearby are crisp, up to 1 where the edges nearby are all soft.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] SoftEdgeShare(RgbaImage image, int step, int cw, int ch, int reach)
     {
         int w = image.Width, h = image.Height;
-        var once = MaskOps.BoxBlurRgb(image.Pixels, w, h, 1);
-        var rgba = new byte[w * h * 4];
-        for (var i = 0; i < w * h; i++)
+        // Pooled: two working-size images on every conversion.
+        var once = System.Buffers.ArrayPool<byte>.Shared.Rent(w * h * 3);
+        var twice = System.Buffers.ArrayPool<byte>.Shared.Rent(w * h * 3);
+        try
         {
-            rgba[i * 4] = once[i * 3];
-            rgba[i * 4 + 1] = once[i * 3 + 1];
-            rgba[i * 4 + 2] = once[i * 3 + 2];
+            MaskOps.BoxBlurRgb(image.Pixels, 4, w, h, 1, once);
+            MaskOps.BoxBlurRgb(once, 3, w, h, 2, twice);
+            return SoftEdgeShare(once, twice, w, h, step, cw, ch, reach);
         }
-        var twice = MaskOps.BoxBlurRgb(rgba, w, h, 2);
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(once);
+            System.Buffers.ArrayPool<byte>.Shared.Return(twice);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float[] SoftEdgeShare(byte[] once, byte[] twice, int w, int h, int step, int cw, int ch, int reach)
+    {
         var soft = new int[cw * ch];
         var crisp = new int[cw * ch];
-        Parallel.For(0, ch, cy =>
+        Parallel.For(0, ch, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (cy) =>
         {
             for (var y = Math.Max(1, cy * step); y < Math.Min(h - 1, (cy + 1) * step); y++)
             {
@@ -79,6 +92,7 @@ internal static class DefocusMap
     }
 
     /// <summary>Squared length of the colour gradient (central differences), from packed RGB bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Gradient(byte[] rgb, int i, int w)
     {
         double sum = 0;
@@ -91,26 +105,43 @@ internal static class DefocusMap
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] BoxSum(int[] values, int w, int h, int r)
     {
+        // Running sums (integers: the same totals as summing each window afresh).
         var rows = new int[values.Length];
         for (var y = 0; y < h; y++)
         {
+            var row = values.AsSpan(y * w, w);
+            var output = rows.AsSpan(y * w, w);
+            var s = 0;
+            for (var k = 0; k <= Math.Min(w - 1, r); k++) s += row[k];
             for (var x = 0; x < w; x++)
             {
-                var s = 0;
-                for (var k = Math.Max(0, x - r); k <= Math.Min(w - 1, x + r); k++) s += values[y * w + k];
-                rows[y * w + x] = s;
+                output[x] = s;
+                if (x + r + 1 < w) s += row[x + r + 1];
+                if (x - r >= 0) s -= row[x - r];
             }
         }
         var result = new int[values.Length];
+        var sums = new int[w];
+        for (var k = 0; k <= Math.Min(h - 1, r); k++)
+        {
+            var row = rows.AsSpan(k * w, w);
+            for (var x = 0; x < w; x++) sums[x] += row[x];
+        }
         for (var y = 0; y < h; y++)
         {
-            for (var x = 0; x < w; x++)
+            sums.CopyTo(result.AsSpan(y * w, w));
+            if (y + r + 1 < h)
             {
-                var s = 0;
-                for (var k = Math.Max(0, y - r); k <= Math.Min(h - 1, y + r); k++) s += rows[k * w + x];
-                result[y * w + x] = s;
+                var add = rows.AsSpan((y + r + 1) * w, w);
+                for (var x = 0; x < w; x++) sums[x] += add[x];
+            }
+            if (y - r >= 0)
+            {
+                var remove = rows.AsSpan((y - r) * w, w);
+                for (var x = 0; x < w; x++) sums[x] -= remove[x];
             }
         }
         return result;

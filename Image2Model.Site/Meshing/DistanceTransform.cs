@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -10,6 +12,7 @@ internal static class DistanceTransform
     private const float Infinity = 1e20f;
 
     /// <summary>Squared distance from every pixel to the nearest pixel whose mask value is <paramref name="featureValue"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] SquaredDistanceTo(ReadOnlySpan<byte> mask, int width, int height, byte featureValue)
     {
         // Along columns a binary mask needs no parabolas: the distance to the nearest feature above
@@ -45,9 +48,10 @@ internal static class DistanceTransform
     /// In place: f(p) := min_q (|p - q|² + f(q)). Columns then rows, each in parallel.
     /// Values at or above 1e20 stand for "no parabola here".
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transform2D(float[] f, int width, int height)
     {
-        Parallel.For(0, Chunks(width), chunk =>
+        Parallel.For(0, Chunks(width), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             var (from, to) = ChunkRange(chunk, width);
             // Columns are gathered a cache line's worth at a time: one strided pass per group, not per column.
@@ -73,9 +77,10 @@ internal static class DistanceTransform
         Rows(f, width, height);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(float[] f, int width, int height)
     {
-        Parallel.For(0, Chunks(height), chunk =>
+        Parallel.For(0, Chunks(height), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (chunk) =>
         {
             var (from, to) = ChunkRange(chunk, height);
             var buffers = new EnvelopeBuffers(width);
@@ -88,6 +93,7 @@ internal static class DistanceTransform
 
     private static int Chunks(int n) => Math.Max(1, Math.Min(Environment.ProcessorCount * 4, n / 32));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (int From, int To) ChunkRange(int chunk, int n)
     {
         var chunks = Chunks(n);
@@ -101,6 +107,7 @@ internal static class DistanceTransform
         public readonly float[] D = new float[n];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transform1D(Span<float> f, EnvelopeBuffers b)
     {
         var n = f.Length;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -28,6 +30,7 @@ internal static class EdgeMap
     /// backdrop) gives its scale, so a noisy or textured backdrop only keeps edges well above it.
     /// </summary>
     /// <param name="rgb">Packed, already smoothed RGB.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] Detect(byte[] rgb, int w, int h)
     {
         var n = w * h;
@@ -35,7 +38,7 @@ internal static class EdgeMap
         var direction = new byte[n];
         // Border pixels count too (coordinates clamped): an object cut off by the frame must show
         // its outline right up to the last row, or the background fill slips along that row.
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             int ya = Math.Max(0, y - 1) * w, yc = Math.Min(h - 1, y + 1) * w, yb = y * w;
             for (var x = 0; x < w; x++)
@@ -73,7 +76,7 @@ internal static class EdgeMap
         var edges = new byte[n];
         var strong = new List<int>();
         var gate = new object();
-        Parallel.For(0, h, () => new List<int>(), (y, _, local) =>
+        Parallel.For(0, h, () => new List<int>(), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y, _, local) =>
         {
             for (var x = 0; x < w; x++)
             {
@@ -155,6 +158,7 @@ internal static class EdgeMap
     /// a fill would slip along the border into the object. The first inner row's edges are carried
     /// out to the frame (at worst a one-pixel sliver of backdrop is kept, which opening removes).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ExtendToFrame(byte[] edges, int w, int h)
     {
         if (w < 2 || h < 2) return;
@@ -175,6 +179,7 @@ internal static class EdgeMap
     /// one of them near the junction. A fill leaks through a one-pixel break, so every loose end gets
     /// a small square of barrier around it; elsewhere the edge stays one pixel thin and in place.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SealEnds(byte[] edges, int w, int h)
     {
         const int radius = 2;
@@ -207,6 +212,7 @@ internal static class EdgeMap
     }
 
     /// <summary>0: mostly horizontal gradient, 1: down-right, 2: vertical, 3: down-left (image y down).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte Quantise(int gx, int gy)
     {
         // tan(22.5°) ≈ 0.4142 ≈ 53/128, in integers.
@@ -216,6 +222,7 @@ internal static class EdgeMap
         return (gx > 0) == (gy > 0) ? (byte)1 : (byte)3;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float BorderMedian(float[] magnitude, int w, int h)
     {
         var band = Math.Max(2, Math.Min(w, h) / 100);

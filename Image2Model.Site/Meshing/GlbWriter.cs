@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using SharpGLTF.Memory;
 using SharpGLTF.Schema2;
+using System.Runtime.CompilerServices;
 
 namespace Image2Model.Site.Meshing;
 
@@ -13,6 +14,7 @@ namespace Image2Model.Site.Meshing;
 /// </summary>
 internal static class GlbWriter
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] Write(TriangleMesh mesh, BakedTexture texture, float height)
     {
         var count = mesh.Positions.Count;
@@ -68,6 +70,7 @@ internal static class GlbWriter
         return model.WriteGLB(settings).ToArray();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Accessor Vertices(ModelRoot model, byte[] bytes, int count, DimensionType dimension)
     {
         var view = model.UseBufferView(bytes, 0, bytes.Length, 0, BufferMode.ARRAY_BUFFER);
@@ -76,6 +79,7 @@ internal static class GlbWriter
         return accessor;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Accessor Indices(ModelRoot model, ReadOnlySpan<int> indices, int vertexCount)
     {
         byte[] bytes;
@@ -101,6 +105,7 @@ internal static class GlbWriter
     }
 
     /// <summary>Area-weighted averages of the face normals around each vertex.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector3[] VertexNormals(Vector3[] positions, ReadOnlySpan<int> indices)
     {
         var normals = new Vector3[positions.Length];

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -59,19 +61,50 @@ internal static class GrabCut
     /// <param name="coarseImage">The image box-downsampled by <see cref="CoarseStep"/> (the image itself when that is 1).</param>
     /// <param name="initial">First guess, 1 = object, at the coarse image's size.</param>
     /// <param name="retry">Another first guess (coarse), tried when the cut runs off several sides of the frame and no part of it stands clear.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior, byte[]? retry = null)
     {
-        int w = image.Width, h = image.Height;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        // The working-size buffers are pooled (megabytes each, every conversion): returned at the end.
+        var rented = new List<Array>();
+        try
+        {
+            return Run(image, coarseImage, initial, rounds, borderPrior, retry, rented, clock);
+        }
+        finally
+        {
+            foreach (var array in rented)
+            {
+                switch (array)
+                {
+                    case float[] f: System.Buffers.ArrayPool<float>.Shared.Return(f); break;
+                    case int[] i: System.Buffers.ArrayPool<int>.Shared.Return(i); break;
+                    case bool[] b: System.Buffers.ArrayPool<bool>.Shared.Return(b); break;
+                }
+            }
+        }
+    }
+
+    private static T[] Rent<T>(List<Array> rented, int length)
+    {
+        var array = System.Buffers.ArrayPool<T>.Shared.Rent(length);
+        rented.Add(array);
+        return array;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Result Run(RgbaImage image, RgbaImage coarseImage, byte[] initial, int rounds, double borderPrior, byte[]? retry, List<Array> rented, System.Diagnostics.Stopwatch clock)
+    {
+        int w = image.Width, h = image.Height;
         int cw = coarseImage.Width, ch = coarseImage.Height;
         var factor = w / cw;
-        var full = Colours(image.Pixels, w, h);
-        var coarse = coarseImage == image ? full : Colours(coarseImage.Pixels, cw, ch);
+        var full = Colours(image.Pixels, w, h, Rent<float>(rented, w * h * 3));
+        var coarse = coarseImage == image ? full : Colours(coarseImage.Pixels, cw, ch, new float[cw * ch * 3]);
         var labels = (byte[])initial.Clone();
 
         ColourMixture fg = null!, bg = null!;
         var beta = Beta(coarse, cw, ch);
-        var edges = EdgeWeights(coarse, cw, ch, beta, null);
+        var edges = EdgeWeights(coarse, cw, ch, beta, null, new int[cw * ch * 4]);
         var unary = new float[cw * ch * 2];
         var soft = DefocusMap.SoftEdgeShare(image, factor, cw, ch, reach: 5);
         if (StageTimes.Masks is not null) StageTimes.Mask("soft", [.. soft.Select(v => (byte)(v > 0.3 ? 1 : 0))], cw, ch);
@@ -121,15 +154,18 @@ internal static class GrabCut
         // Full-size labels: the coarse result scaled up, then the outline re-cut in a band.
         var mask = Upscale(labels, cw, ch, w, h, factor);
         var preference = new float[w * h];
-        for (var y = 0; y < h; y++)
+        // Which coarse column each column falls in (no division per pixel).
+        var cellOf = Rent<int>(rented, w);
+        for (var x = 0; x < w; x++) cellOf[x] = Math.Min(cw - 1, x / factor);
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
-            var cy = Math.Min(ch - 1, y / factor);
+            var row = Math.Min(ch - 1, y / factor) * cw;
             for (var x = 0; x < w; x++)
             {
-                var c = cy * cw + Math.Min(cw - 1, x / factor);
+                var c = row + cellOf[x];
                 preference[y * w + x] = unary[c * 2] - unary[c * 2 + 1];
             }
-        }
+        });
         if (factor > 1)
         {
             // The band: the coarse cells on either side of the coarse outline, and their neighbours
@@ -154,28 +190,32 @@ internal static class GrabCut
                     coarseBand[y * cw + x] = edge;
                 }
             }
-            var band = new bool[w * h];
-            var fullHard = new bool[w * h];
-            for (var y = 0; y < h; y++)
+            // Pooled and not cleared: every entry is written below.
+            var band = Rent<bool>(rented, w * h);
+            var fullHard = Rent<bool>(rented, w * h);
+            Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
             {
-                var cy = Math.Min(ch - 1, y / factor);
+                var row = Math.Min(ch - 1, y / factor) * cw;
                 for (var x = 0; x < w; x++)
                 {
-                    var c = cy * cw + Math.Min(cw - 1, x / factor);
+                    var c = row + cellOf[x];
                     band[y * w + x] = coarseBand[c];
                     fullHard[y * w + x] = hard[c];
                 }
-            }
-            // Only the band is re-cut, so only its unaries are needed at full size.
-            var fullUnary = new float[w * h * 2];
+            });
+            // Only the band is re-cut, so only its unaries are needed at full size (and only they
+            // are written and read: the pooled array is not cleared).
+            var fullUnary = Rent<float>(rented, w * h * 2);
             Unaries(full, w, h, fg, bg, borderPrior, fullHard, band, fullUnary, soft, cw, factor);
-            for (var i = 0; i < band.Length; i++)
+            for (var i = 0; i < w * h; i++)
             {
                 if (band[i]) preference[i] = fullUnary[i * 2] - fullUnary[i * 2 + 1];
             }
             StageTimes.Lap("gc band unary", clock);
             // The band's contrast scale is the coarse grid's (a full-size pass costs more than the cut).
-            var fullEdges = EdgeWeights(full, w, h, beta, band);
+            // Pooled and not cleared: the cut reads only the weights of band pixels and of pixels
+            // next to the band, which EdgeWeights writes (every neighbour inside the image).
+            var fullEdges = EdgeWeights(full, w, h, beta, band, Rent<int>(rented, w * h * 4));
             Cut(w, h, fullUnary, fullEdges, mask, band);
             StageTimes.Lap("gc band cut", clock);
         }
@@ -188,6 +228,7 @@ internal static class GrabCut
     /// How many sides of the frame the object reaches (more than 5 % of the side, just inside the
     /// held band), and the share of that ring it covers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (int Sides, double Contact) SidesReached(byte[] labels, int w, int h)
     {
         var d = Math.Max(1, Math.Min(w, h) / 100) + 1;
@@ -207,6 +248,7 @@ internal static class GrabCut
     /// The largest part of the object that an opening separates from the frame and that keeps
     /// clear of it, grown back to the object's own pixels; null when there is none worth trying.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[]? Peel(byte[] labels, int w, int h)
     {
         var r = Math.Max(2, Math.Min(w, h) / 40);
@@ -247,18 +289,22 @@ internal static class GrabCut
         return peeled;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] Upscale(byte[] labels, int cw, int ch, int w, int h, int factor)
     {
         var mask = new byte[w * h];
+        var cellOf = new int[w];
+        for (var x = 0; x < w; x++) cellOf[x] = Math.Min(cw - 1, x / factor);
         for (var y = 0; y < h; y++)
         {
-            var cy = Math.Min(ch - 1, y / factor);
-            for (var x = 0; x < w; x++) mask[y * w + x] = labels[cy * cw + Math.Min(cw - 1, x / factor)];
+            var row = Math.Min(ch - 1, y / factor) * cw;
+            for (var x = 0; x < w; x++) mask[y * w + x] = labels[row + cellOf[x]];
         }
         return mask;
     }
 
     /// <summary>A colour mixture of the frame's outer band: what the backdrop looks like where it is surely seen.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ColourMixture FrameModel(float[] rgb, int w, int h)
     {
         var band = Math.Max(2, Math.Min(w, h) / 20);
@@ -279,6 +325,7 @@ internal static class GrabCut
     /// fifth its size (the two halves of a logo). Separate pieces of backdrop the object's mixture
     /// has won over (a cloud, a tile, a book behind) would otherwise feed its mixture every round.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SelectPieces(byte[] labels, int w, int h, float[] rgb, ColourMixture frame)
     {
         var n = w * h;
@@ -354,6 +401,7 @@ internal static class GrabCut
     /// Only the frame next to the object counts: the object runs off the frame where it reaches it,
     /// not where a far stretch of table merely shares a colour with it.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double FrameClaim(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, float[] soft, byte[] labels)
     {
         var near = (byte[])labels.Clone();
@@ -380,6 +428,7 @@ internal static class GrabCut
         return total == 0 ? 0 : (double)claimed / total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool[] HardBackground(int w, int h)
     {
         var hard = new bool[w * h];
@@ -395,18 +444,22 @@ internal static class GrabCut
         return hard;
     }
 
-    private static float[] Colours(byte[] rgba, int w, int h)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float[] Colours(byte[] rgba, int w, int h, float[] rgb)
     {
-        var rgb = new float[w * h * 3];
-        for (var i = 0; i < w * h; i++)
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
-            rgb[i * 3] = rgba[i * 4];
-            rgb[i * 3 + 1] = rgba[i * 4 + 1];
-            rgb[i * 3 + 2] = rgba[i * 4 + 2];
-        }
+            for (int i = y * w, end = i + w; i < end; i++)
+            {
+                rgb[i * 3] = rgba[i * 4];
+                rgb[i * 3 + 1] = rgba[i * 4 + 1];
+                rgb[i * 3 + 2] = rgba[i * 4 + 2];
+            }
+        });
         return rgb;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool FitModels(float[] rgb, byte[] labels, out ColourMixture fg, out ColourMixture bg)
     {
         var n = labels.Length;
@@ -420,11 +473,17 @@ internal static class GrabCut
         bg = null!;
         if (fgCount < 20 || bgCount < 20) return false;
         // Fitting on at most ~20k samples per side costs little and changes nothing visible.
-        fg = ColourMixture.Fit(rgb, Sample(labels, 1, fgCount), Math.Min(fgCount, 20_000), Components);
-        bg = ColourMixture.Fit(rgb, Sample(labels, 0, bgCount), Math.Min(bgCount, 20_000), Components);
+        // The two fits are independent (and single-threaded): one on each core.
+        ColourMixture? first = null, second = null;
+        Parallel.Invoke(
+            () => first = ColourMixture.Fit(rgb, Sample(labels, 1, fgCount), Math.Min(fgCount, 20_000), Components),
+            () => second = ColourMixture.Fit(rgb, Sample(labels, 0, bgCount), Math.Min(bgCount, 20_000), Components));
+        fg = first!;
+        bg = second!;
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] Sample(byte[] labels, byte value, int count)
     {
         var step = Math.Max(1, count / 20_000);
@@ -441,18 +500,24 @@ internal static class GrabCut
 
     /// <summary>Per pixel: [cost as object, cost as backdrop], in nats.</summary>
     /// <param name="soft">Per coarse cell, the share of soft (out-of-focus) edges nearby: evidence of backdrop.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unaries(float[] rgb, int w, int h, ColourMixture fg, ColourMixture bg, double borderPrior, bool[] hard, bool[]? only, float[] unary, float[] soft, int softWidth, int factor)
     {
         // Shadow parts only for backdrop components bright enough to show a shadow.
-        var shadowable = new List<int>();
+        var shadowable = new List<ShadowPart>();
         for (var c = 0; c < bg.Components; c++)
         {
             var (r, g, b) = bg.Mean(c);
-            if (bg.Weight(c) > 0 && r + g + b > 150) shadowable.Add(c);
+            if (bg.Weight(c) > 0 && r + g + b > 150) shadowable.Add(new ShadowPart(bg, c));
         }
+        var parts = shadowable.ToArray();
         var band = Math.Max(1, Math.Min(w, h) / 100);
-        Parallel.For(0, h, y =>
+        var softColumn = new int[w];
+        for (var x = 0; x < w; x++) softColumn[x] = Math.Min(softWidth - 1, x / factor);
+        var softRows = soft.Length / softWidth;
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
+            var softRow = Math.Min(softRows - 1, y / factor) * softWidth;
             for (var x = 0; x < w; x++)
             {
                 var i = y * w + x;
@@ -460,7 +525,7 @@ internal static class GrabCut
                 float r = rgb[i * 3], g = rgb[i * 3 + 1], b = rgb[i * 3 + 2];
                 var costFg = fg.Cost(r, g, b);
                 var costBg = bg.Cost(r, g, b);
-                var shadow = ShadowCost(bg, shadowable, r, g, b);
+                var shadow = ShadowCost(parts, r, g, b);
                 if (shadow < 50)
                 {
                     // -log((1 - s) e^-bg + s e^-shadow)
@@ -468,7 +533,7 @@ internal static class GrabCut
                     costBg = lo - Math.Log((1 - ShadowShare) * Math.Exp(lo - costBg) + ShadowShare * Math.Exp(lo - shadow));
                 }
                 if (x < band || y < band || x >= w - band || y >= h - band) costFg += borderPrior;
-                costFg += DefocusWeight * soft[Math.Min(soft.Length / softWidth - 1, y / factor) * softWidth + Math.Min(softWidth - 1, x / factor)];
+                costFg += DefocusWeight * soft[softRow + softColumn[x]];
                 if (hard[i]) costFg = HardCost;
                 unary[i * 2] = (float)costFg;
                 unary[i * 2 + 1] = (float)costBg;
@@ -480,25 +545,46 @@ internal static class GrabCut
     /// -log density of "a backdrop colour darkened": chromatic residual from the darkened mean as a
     /// 2-D Gaussian, brightness uniform over 30–100 % of the mean's.
     /// </summary>
-    private static double ShadowCost(ColourMixture bg, List<int> components, double r, double g, double b)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double ShadowCost(ShadowPart[] parts, double r, double g, double b)
     {
         var best = 50.0;
-        foreach (var c in components)
+        foreach (var part in parts)
         {
-            var (mr, mg, mb) = bg.Mean(c);
-            var dot = mr * mr + mg * mg + mb * mb;
-            var alpha = (r * mr + g * mg + b * mb) / dot;
+            var alpha = (r * part.R + g * part.G + b * part.B) / part.Dot;
             if (alpha is < 0.3 or > 1.02) continue;
-            double er = r - alpha * mr, eg = g - alpha * mg, eb = b - alpha * mb;
+            double er = r - alpha * part.R, eg = g - alpha * part.G, eb = b - alpha * part.B;
             var residual2 = er * er + eg * eg + eb * eb;
-            // The spread is taken at a typical shadow depth so the normalising terms stay constant.
-            var sigma = 5 + 0.02 * Math.Sqrt(dot);
-            var cost = bg.ShadowConstant(c) + residual2 / (2 * sigma * sigma);
+            var cost = part.Constant + residual2 / part.Spread;
             if (cost < best) best = cost;
         }
         return best;
     }
 
+    /// <summary>
+    /// A backdrop component's shadow term, worked out once per pass rather than per pixel (the
+    /// same arithmetic). The spread is taken at a typical shadow depth so the normalising terms stay constant.
+    /// </summary>
+    private readonly struct ShadowPart
+    {
+        public ShadowPart(ColourMixture bg, int c)
+        {
+            (R, G, B) = bg.Mean(c);
+            Dot = R * R + G * G + B * B;
+            var sigma = 5 + 0.02 * Math.Sqrt(Dot);
+            Spread = 2 * sigma * sigma;
+            Constant = bg.ShadowConstant(c);
+        }
+
+        public double R { get; }
+        public double G { get; }
+        public double B { get; }
+        public double Dot { get; }
+        public double Spread { get; }
+        public double Constant { get; }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Beta(float[] rgb, int w, int h)
     {
         double sum = 0;
@@ -515,6 +601,7 @@ internal static class GrabCut
         return sum <= 0 ? 0 : count / (2 * sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Diff2(float[] rgb, int a, int b)
     {
         double dr = rgb[a * 3] - rgb[b * 3], dg = rgb[a * 3 + 1] - rgb[b * 3 + 1], db = rgb[a * 3 + 2] - rgb[b * 3 + 2];
@@ -522,11 +609,12 @@ internal static class GrabCut
     }
 
     /// <summary>Weights to the right, down-left, down and down-right neighbours (the other four are their mirrors).</summary>
-    private static int[] EdgeWeights(float[] rgb, int w, int h, double beta, bool[]? only)
+    /// <param name="weights">w x h x 4 entries; those of pixels not computed (away from the band) are left as they are.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int[] EdgeWeights(float[] rgb, int w, int h, double beta, bool[]? only, int[] weights)
     {
-        var weights = new int[w * h * 4];
         var diagonal = Gamma / Math.Sqrt(2);
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             for (var x = 0; x < w; x++)
             {
@@ -546,6 +634,7 @@ internal static class GrabCut
         return weights;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool NearBand(bool[] band, int w, int h, int x, int y)
     {
         for (var dy = 0; dy <= 1; dy++)
@@ -562,9 +651,10 @@ internal static class GrabCut
     private static readonly (int Dx, int Dy)[] Forward = [(1, 0), (-1, 1), (0, 1), (1, 1)];
 
     /// <summary>One minimum cut; updates <paramref name="labels"/> (inside the band only, when given) and returns how many changed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Cut(int w, int h, float[] unary, int[] edges, byte[] labels, bool[]? band)
     {
-        var graph = new GridMaxFlow(w, h);
+        using var graph = new GridMaxFlow(w, h);
         for (var y = 0; y < h; y++)
         {
             for (var x = 0; x < w; x++)

@@ -42,6 +42,13 @@ public sealed class ImageDecodeException(string message) : Exception(message);
 /// subject, inflate its silhouette into a rounded closed solid (or make a relief tile when there
 /// is no clear subject), mesh it to the face limit, texture it with the photo and write a GLB.
 /// </summary>
+/// <remarks>
+/// The engine's loops are marked <c>[MethodImpl(MethodImplOptions.AggressiveOptimization)]</c>:
+/// compiled fully optimised on first use instead of tiered. A site converts a photo now and then,
+/// so under tiered compilation its first thirty or so conversions ran the loops unoptimised (or
+/// instrumented) while the JIT recompiled them on the same two cores: about 1.5x the CPU per
+/// conversion of the settled process, and a slow first conversion.
+/// </remarks>
 public static class LocalEngine
 {
     public const string CutOut = "cut-out";
@@ -58,7 +65,9 @@ public static class LocalEngine
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
         var textureSide = Math.Clamp(options.MaxTextureSize, 16, 8192);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var photo = ImageDecoding.Decode(image, Math.Max(textureSide, WorkingSide), pooled: true);
+        StageTimes.Lap("decode", clock);
         try
         {
             return Convert(photo, options, textureSide);
@@ -73,8 +82,11 @@ public static class LocalEngine
     {
         // Whole-pixel box downsampling keeps the working image exactly aligned with the photo.
         var factor = Math.Clamp((int)Math.Round((double)Math.Max(photo.Width, photo.Height) / WorkingSide), 1, Math.Min(photo.Width, photo.Height));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var working = photo.Downsample(factor);
+        StageTimes.Lap("downsample", clock);
         var segmentation = Segmentation.Find(working);
+        StageTimes.Lap("segmentation", clock);
 
         if (segmentation.Subject is { } subject)
         {
@@ -82,10 +94,18 @@ public static class LocalEngine
             var faces = Budget(options.FaceLimit, AutoFaces(area, perimeter));
             var profile = IsFlatGraphic(working, subject) ? Profile.Badge : Profile.Inflated;
             var field = ShapeField.Inflate(subject, closeGapsNarrowerThan: CutoutMesher.EstimateSpacing(area, faces), profile);
+            StageTimes.Lap("inflate", clock);
+            // The inflated height is needed by the texture's rim smoothing and by the mesh: worked
+            // out alongside the texture's first steps.
+            var bulge = Task.Run(() => field.Bulge);
             var (mesh, texture) = Alongside(
                 () => CutoutMesher.Build(field, faces, depthScale: 1f),
-                () => TextureBaker.Bake(photo, factor, working.Width, working.Height, field, textureSide));
-            return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, CutOut)
+                () => TextureBaker.Prepare(photo, factor, working.Width, working.Height, field, textureSide));
+            Task.WaitAny(bulge);
+            StageTimes.Lap("mesh+texture", clock);
+            var glb = GlbWriter.Write(mesh, texture, options.Height);
+            StageTimes.Lap("glb", clock);
+            return new EngineResult(glb, mesh.TriangleCount, CutOut)
             {
                 Reason = segmentation.Reason,
                 Profile = profile == Meshing.Profile.Badge ? "badge" : "inflated",
@@ -97,7 +117,7 @@ public static class LocalEngine
             var faces = Budget(options.FaceLimit, 20_000);
             var (mesh, texture) = Alongside(
                 () => ReliefMesher.Build(working, faces, segmentation.Layered ? segmentation.Rejected : null),
-                () => TextureBaker.Bake(photo, factor, working.Width, working.Height, null, textureSide));
+                () => TextureBaker.Prepare(photo, factor, working.Width, working.Height, null, textureSide));
             return new EngineResult(GlbWriter.Write(mesh, texture, options.Height), mesh.TriangleCount, Relief)
             {
                 Reason = segmentation.Reason,
@@ -107,21 +127,26 @@ public static class LocalEngine
     }
 
     /// <summary>
-    /// Builds the mesh while the texture bakes on another thread (its JPEG encoding runs on one
-    /// core). Returns only once the baking has finished, even on failure: it reads the pooled photo.
+    /// Prepares the texture first, on both cores (its loops are parallel); then encodes its JPEG,
+    /// which runs on one core, on another thread while the mesh is built on the other. Returns only
+    /// once the encoding has finished, even on failure.
     /// </summary>
-    private static (TriangleMesh Mesh, BakedTexture Texture) Alongside(Func<TriangleMesh> build, Func<BakedTexture> bake)
+    private static (TriangleMesh Mesh, BakedTexture Texture) Alongside(Func<TriangleMesh> build, Func<TextureBaker.PreparedTexture> prepare)
     {
-        var baking = Task.Run(bake);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var prepared = prepare();
+        StageTimes.Lap("texture", clock);
+        var encoding = Task.Run(prepared.Encode);
         try
         {
             var mesh = build();
-            return (mesh, baking.GetAwaiter().GetResult());
+            StageTimes.Lap("mesh (alone)", clock);
+            return (mesh, encoding.GetAwaiter().GetResult());
         }
         finally
         {
-            // Waits without throwing; a baking failure has already surfaced through GetResult.
-            Task.WaitAny(baking);
+            // Waits without throwing; an encoding failure has already surfaced through GetResult.
+            Task.WaitAny(encoding);
         }
     }
 

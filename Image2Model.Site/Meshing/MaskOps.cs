@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Image2Model.Site.Meshing;
 
@@ -6,23 +7,43 @@ namespace Image2Model.Site.Meshing;
 internal static class MaskOps
 {
     /// <summary>Separable box blur of the RGB channels of an RGBA image; returns packed RGB.</summary>
-    public static byte[] BoxBlurRgb(byte[] rgba, int w, int h, int radius)
+    public static byte[] BoxBlurRgb(byte[] rgba, int w, int h, int radius) => BoxBlurRgb(rgba, 4, w, h, radius, new byte[w * h * 3]);
+
+    /// <summary>
+    /// Separable box blur of the first three channels of an image with <paramref name="channels"/>
+    /// (3 or 4) bytes a pixel, into <paramref name="result"/> (packed RGB, at least w x h x 3 bytes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static byte[] BoxBlurRgb(byte[] source, int channels, int w, int h, int radius, byte[] result)
     {
         var n = w * h;
-        var horizontal = new ushort[n * 3];
-        var result = new byte[n * 3];
+        var horizontal = ArrayPool<ushort>.Shared.Rent(n * 3);
+        try
+        {
+            BoxBlurRgb(source, channels, w, h, radius, result, horizontal);
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(horizontal);
+        }
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BoxBlurRgb(byte[] rgba, int channels, int w, int h, int radius, byte[] result, ushort[] horizontal)
+    {
         var window = 2 * radius + 1;
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             var row = y * w;
             for (var c = 0; c < 3; c++)
             {
                 var sum = 0;
-                for (var k = -radius; k <= radius; k++) sum += rgba[(row + Math.Clamp(k, 0, w - 1)) * 4 + c];
+                for (var k = -radius; k <= radius; k++) sum += rgba[(row + Math.Clamp(k, 0, w - 1)) * channels + c];
                 for (var x = 0; x < w; x++)
                 {
                     horizontal[(row + x) * 3 + c] = (ushort)sum;
-                    sum += rgba[(row + Math.Min(x + radius + 1, w - 1)) * 4 + c] - rgba[(row + Math.Max(x - radius, 0)) * 4 + c];
+                    sum += rgba[(row + Math.Min(x + radius + 1, w - 1)) * channels + c] - rgba[(row + Math.Max(x - radius, 0)) * channels + c];
                 }
             }
         });
@@ -30,7 +51,7 @@ internal static class MaskOps
         // Vertical pass row by row (running column sums kept for a block of columns), not column by
         // column: the strided walk down each column missed the cache on every pixel.
         var blocks = Math.Max(1, Math.Min(Environment.ProcessorCount * 2, w / 64));
-        Parallel.For(0, blocks, block =>
+        Parallel.For(0, blocks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (block) =>
         {
             int from = (int)((long)w * block / blocks), to = (int)((long)w * (block + 1) / blocks);
             int c0 = from * 3, c1 = to * 3, span = c1 - c0;
@@ -52,10 +73,10 @@ internal static class MaskOps
                 }
             }
         });
-        return result;
     }
 
     /// <summary>Labels 4-connected regions whose pixels equal <paramref name="value"/>; returns labels (0 = other) and sizes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int[] Labels, List<int> Sizes, List<bool> TouchesBorder) Label(byte[] mask, int w, int h, byte value)
     {
         var n = w * h;
@@ -99,6 +120,7 @@ internal static class MaskOps
 
     /// <inheritdoc cref="KeepMainComponents(byte[], int, int)"/>
     /// <param name="pieces">How many regions were kept.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int KeepMainComponents(byte[] mask, int w, int h, out int pieces)
     {
         var (labels, sizes, _) = Label(mask, w, h, 1);
@@ -123,6 +145,7 @@ internal static class MaskOps
 
 
     /// <summary>Fills enclosed background pockets smaller than <paramref name="minArea"/> (speckle, not real holes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FillHolesSmallerThan(byte[] mask, int w, int h, int minArea)
     {
         var (labels, sizes, border) = Label(mask, w, h, 0);
@@ -158,12 +181,13 @@ internal static class MaskOps
     /// A pixel keeps value <paramref name="keep"/> only if its whole square window has it; otherwise it
     /// flips. Separable, with running counts, so the cost does not grow with the radius.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SquareFilter(byte[] mask, int w, int h, int radius, byte keep)
     {
         // Pass 1: per row, does the horizontal window hold any pixel that is not "keep"?
         var rows = new byte[mask.Length];
         var outsideIsOther = keep == 1;
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             var row = y * w;
             var others = 0;
@@ -178,7 +202,7 @@ internal static class MaskOps
         // Pass 2, row by row with a running count per column (a block of columns per thread).
         var outside = outsideIsOther ? 1 : 0;
         var blocks = Math.Max(1, Math.Min(Environment.ProcessorCount * 2, w / 64));
-        Parallel.For(0, blocks, block =>
+        Parallel.For(0, blocks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (block) =>
         {
             int from = (int)((long)w * block / blocks), to = (int)((long)w * (block + 1) / blocks), span = to - from;
             var others = new int[span];

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Image2Model.Site.Meshing;
 
@@ -11,13 +12,14 @@ internal static class PushPull
     /// <summary>Levels with fewer rows than this are done on one thread (the hand-off costs more).</summary>
     private const int ParallelRows = 64;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fill(byte[] rgba, byte[] valid, int w, int h)
     {
         // Level 1 is built straight from the bytes; deeper levels are floats (r, g, b, weight), premultiplied.
         var levels = new List<(float[] Data, int W, int H)>();
         int lw = (w + 1) / 2, lh = (h + 1) / 2;
         var first = ArrayPool<float>.Shared.Rent(lw * lh * 4);
-        Parallel.For(0, lh, y =>
+        Parallel.For(0, lh, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             var target = first.AsSpan(y * lw * 4, lw * 4);
             var rows = 2 * y + 1 < h ? 2 : 1;
@@ -49,7 +51,7 @@ internal static class PushPull
             lh = (sh + 1) / 2;
             var next = ArrayPool<float>.Shared.Rent(lw * lh * 4);
             int nw = lw, nh = lh;
-            RunRows(nh, y =>
+            RunRows(nh, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
             {
                 var target = next.AsSpan(y * nw * 4, nw * 4);
                 for (var x = 0; x < nw; x++)
@@ -80,7 +82,7 @@ internal static class PushPull
         {
             var (data, dw, dh) = levels[l];
             var (up, uw, _) = levels[l + 1];
-            RunRows(dh, y =>
+            RunRows(dh, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
             {
                 var row = data.AsSpan(y * dw * 4, dw * 4);
                 var above = up.AsSpan((y / 2) * uw * 4, uw * 4);
@@ -98,7 +100,7 @@ internal static class PushPull
             });
         }
         var (top, tw2, _) = levels[0];
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             var validRow = valid.AsSpan(y * w, w);
             var pixels = rgba.AsSpan(y * w * 4, w * 4);
@@ -136,6 +138,7 @@ internal static class PushPull
     }
 
     /// <summary>Stores a premultiplied average with weight capped at 1 (a fully covered texel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Span<float> data, int i, float r, float g, float b, float weight)
     {
         if (weight <= 0)

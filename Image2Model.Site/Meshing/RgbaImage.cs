@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using SkiaSharp;
+using System.Runtime.CompilerServices;
 
 namespace Image2Model.Site.Meshing;
 
@@ -22,6 +23,7 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
     }
 
     /// <summary>Averages <paramref name="factor"/> x <paramref name="factor"/> blocks (a box filter: cheap and alias-free).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RgbaImage Downsample(int factor)
     {
         if (factor <= 1) return this;
@@ -37,7 +39,7 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         var span = w * factor * 4;
         // Columns of the block's rows are summed as 16-bit lanes (vectorised) while factor * 255 fits.
         var vertical = factor <= ushort.MaxValue / 255;
-        Parallel.For(0, h, () => new ushort[vertical ? span : 0], (y, _, columns) =>
+        Parallel.For(0, h, () => new ushort[vertical ? span : 0], [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y, _, columns) =>
         {
             var output = target.AsSpan(y * w * 4, w * 4);
             if (!vertical)
@@ -103,6 +105,7 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
     /// Resamples to exactly w x h: whole-pixel box averaging first when shrinking by 2 or more,
     /// then bilinear (fixed point). Managed and parallel; faster here than Skia's general path.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RgbaImage Resize(int w, int h)
     {
         var factor = Math.Min(Width / w, Height / h);
@@ -113,7 +116,7 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
         var target = new byte[w * h * 4];
         var scaleX = (double)sw / w;
         var scaleY = (double)sh / h;
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             var fy = Math.Clamp((y + 0.5) * scaleY - 0.5, 0, sh - 1);
             var y0 = Math.Min((int)fy, sh - 2 < 0 ? 0 : sh - 2);
@@ -141,6 +144,7 @@ internal sealed class RgbaImage(int width, int height, byte[] pixels)
     public RgbaImage Crop(int x0, int y0, int w, int h) => Crop(x0, y0, w, h, new byte[w * h * 4]);
 
     /// <summary>Crops into <paramref name="target"/> (at least w x h x 4 bytes, e.g. from a pool).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RgbaImage Crop(int x0, int y0, int w, int h, byte[] target)
     {
         for (var y = 0; y < h; y++)

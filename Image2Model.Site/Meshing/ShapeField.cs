@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Image2Model.Site.Meshing;
 
 /// <summary>
@@ -56,6 +58,7 @@ internal sealed class ShapeField
     public int BoxHeight { get; }
 
     /// <summary>Pixel count and outline length (counted on pixel edges; an overestimate, fine for budgeting).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int Area, int Perimeter) Measure(Silhouette silhouette)
     {
         int w = silhouette.Width, h = silhouette.Height;
@@ -80,6 +83,7 @@ internal sealed class ShapeField
     /// there, fusing two pieces or sealing a hole, so the face limit would change the topology.
     /// The silhouette's pieces and holes are decided at image resolution; the grid only follows.
     /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ShapeField Inflate(Silhouette silhouette, double closeGapsNarrowerThan = 0, Profile profile = Profile.Inflated)
     {
         int sw = silhouette.Width, sh = silhouette.Height;
@@ -121,7 +125,7 @@ internal sealed class ShapeField
             () => toInside = DistanceTransform.SquaredDistanceTo(local, w, h, 1));
         var signed = new float[w * h];
         var balls = new float[w * h];
-        Parallel.For(0, h, y =>
+        Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             for (int i = y * w, end = i + w; i < end; i++)
             {
@@ -148,7 +152,7 @@ internal sealed class ShapeField
             // a disc would otherwise be as deep as it is wide, a guitar as deep as its body.
             var size = MathF.Sqrt(area);
             var cap = profile == Profile.Badge ? 0.05f * size : 0.2f * size;
-            Parallel.For(0, h, y =>
+            Parallel.For(0, h, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
             {
                 for (int i = y * w, end = i + w; i < end; i++)
                 {
@@ -180,6 +184,7 @@ internal sealed class ShapeField
     /// gaps, small holes, tight notches) and removes the object within that radius of it, so each
     /// such gap becomes at least two radii wide. Exact through distance transforms.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WidenGaps(byte[] mask, int w, int h, float r2)
     {
         var toInside = DistanceTransform.SquaredDistanceTo(mask, w, h, 1);
@@ -213,6 +218,7 @@ internal sealed class ShapeField
     /// One axis of <see cref="SampleSignedDistance"/>'s bilinear lookup: the cell index (-1 when
     /// the coordinate is outside the field) and the weight, for sampling many points on a grid.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public (int Index, float T) SampleAxis(double coordinate, bool horizontal)
     {
         var f = coordinate - (horizontal ? X0 : Y0) - 0.5;
@@ -223,6 +229,7 @@ internal sealed class ShapeField
     }
 
     /// <summary>The signed distance at a point given by <see cref="SampleAxis"/> (both indices valid).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float SignedDistanceAt(int ix, int iy, float tx, float ty)
     {
         var field = SignedDistance;
@@ -232,6 +239,7 @@ internal sealed class ShapeField
         return top + (bottom - top) * ty;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private float Sample(float[] field, double x, double y, float outside)
     {
         var fx = x - X0 - 0.5;

@@ -49,6 +49,8 @@ public static class Program
             // CPU time per conversion is what the load on a shared machine disturbs least.
             using var self = Process.GetCurrentProcess();
             var cpuBefore = self.TotalProcessorTime;
+            int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var walls = new List<double>();
             for (var run = 0; run < 15; run++)
             {
@@ -60,9 +62,51 @@ public static class Program
             var cpu = (self.TotalProcessorTime - cpuBefore).TotalMilliseconds / 15;
             walls.Sort();
             Console.WriteLine($"{(twelve ? "12" : "2")} MP -> GLB: wall min {walls[0]:F1} ms, median {walls[7]:F1} ms; CPU {cpu:F1} ms per conversion (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+            Console.WriteLine($"per conversion: {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 15 / 1048576.0:F1} MiB allocated; collections in 15: gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}");
             StageTimes.Enabled = true;
             for (var run = 0; run < 15; run++) LocalEngine.Convert(jpeg, options);
             foreach (var (name, list) in StageTimes.Times) Console.WriteLine($"{name,-16} median {list.Order().ElementAt(list.Count / 2),7:F1} ms  min {list.Min(),7:F1} ms  max {list.Max(),7:F1}  sum/run {list.Sum() / 15,7:F1}  x{list.Count / 15.0:F1}");
+            return 0;
+        }
+        // "loop N": N conversions of the 2 MP photo back to back, for a profiler (dotnet-trace) to sample.
+        if (args is ["loop", ..])
+        {
+            var jpeg = Photos.Jpeg(Photos.TwoMegapixels);
+            var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200;
+            for (var run = 0; run < count; run++) LocalEngine.Convert(jpeg, new EngineOptions(FaceLimit: 10_000));
+            return 0;
+        }
+        // "dump DIR": the GLB of every fixture (auto and 10k faces), of the 2 MP and 12 MP photos and of
+        // 12 composited cases, written to DIR, so two builds' outputs can be compared byte for byte.
+        if (args is ["dump", var into, ..])
+        {
+            Directory.CreateDirectory(into);
+            var inputs = new List<(string Name, byte[] Bytes, int? Faces)>();
+            foreach (var file in Directory.GetFiles(Photos.FixtureDirectory()).Order())
+            {
+                inputs.Add((Path.GetFileNameWithoutExtension(file) + "-auto", File.ReadAllBytes(file), null));
+                inputs.Add((Path.GetFileNameWithoutExtension(file) + "-10k", File.ReadAllBytes(file), 10_000));
+            }
+            inputs.Add(("photo-2mp", Photos.Jpeg(Photos.TwoMegapixels), 10_000));
+            inputs.Add(("photo-12mp", Photos.Jpeg(Photos.TwelveMegapixels), 50_000));
+            for (var k = 0; k < 96; k += 8)
+            {
+                var photo = Image2Model.Tests.Meshing.CompositedPhotos.Make(k, name => File.ReadAllBytes(Path.Combine(Photos.FixtureDirectory(), name)));
+                inputs.Add(($"composited-{k:000}", photo.Photo, null));
+            }
+            foreach (var (name, bytes, faces) in inputs)
+            {
+                try
+                {
+                    var result = LocalEngine.Convert(bytes, new EngineOptions(faces));
+                    File.WriteAllBytes(Path.Combine(into, name + ".glb"), result.Glb);
+                    Console.WriteLine($"{name,-28} {result.Mode,-8} {result.Triangles,7} triangles {result.Glb.Length,9} bytes");
+                }
+                catch (ImageDecodeException e)
+                {
+                    Console.WriteLine($"{name,-28} refused: {e.Message}");
+                }
+            }
             return 0;
         }
         // "debug K": the intermediate masks of composited case K, as PNGs in debug/.
@@ -138,13 +182,18 @@ internal static class Stages
     public static void Run(byte[] jpeg, int faces)
     {
         var times = new Dictionary<string, List<double>>();
+        var bytes = new Dictionary<string, long>();
         for (var run = 0; run < 40; run++)
         {
             var watch = Stopwatch.StartNew();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             void Lap(string stage)
             {
                 if (!times.TryGetValue(stage, out var list)) times[stage] = list = [];
                 list.Add(watch.Elapsed.TotalMilliseconds);
+                var now = GC.GetTotalAllocatedBytes(precise: true);
+                bytes[stage] = bytes.GetValueOrDefault(stage) + now - allocated;
+                allocated = now;
                 watch.Restart();
             }
             var photo = ImageDecoding.Decode(jpeg, 2048); Lap("decode");
@@ -164,7 +213,7 @@ internal static class Stages
         foreach (var (stage, list) in times)
         {
             list.Sort();
-            Console.WriteLine($"{stage,-12} median {list[list.Count / 2],7:F1} ms   min {list[0],7:F1} ms");
+            Console.WriteLine($"{stage,-12} median {list[list.Count / 2],7:F1} ms   min {list[0],7:F1} ms   allocated {bytes[stage] / 40 / 1048576.0,6:F1} MiB");
         }
     }
 }
