@@ -358,7 +358,9 @@ internal static class PollingLoad
         start.Environment["RateLimits__AccountAttemptsPerMinute"] = "100000";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        // BENCH_SITE_LOG=path: the site's log (warnings and errors) goes there.
+        var log = Environment.GetEnvironmentVariable("BENCH_SITE_LOG") is { Length: > 0 } path ? TextWriter.Synchronized(new StreamWriter(path) { AutoFlush = true }) : null;
+        process.OutputDataReceived += (_, line) => log?.WriteLine(line.Data);
         process.BeginOutputReadLine();
         return process;
     }

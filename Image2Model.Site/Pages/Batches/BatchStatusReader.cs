@@ -9,8 +9,8 @@ using Npgsql;
 namespace Image2Model.Site.Pages.Batches;
 
 /// <summary>
-/// Reads one batch's <see cref="BatchReadModel"/> for the status fragment's revalidation, the
-/// poll a browser sends once a second: the same rows, order and read model as
+/// Reads one batch's <see cref="BatchReadModel"/> for the status fragment's polls, which a browser
+/// sends once a second: the same rows, order and read model as
 /// <see cref="BatchReadModel.ByIdAsync"/>, by one plain SQL query instead of through EF Core.
 /// </summary>
 /// <remarks>
@@ -51,26 +51,37 @@ public sealed class BatchStatusReader : IDisposable
         _sqlite = db.Database.IsSqlite();
     }
 
+    private long _reads;
+
+    /// <summary>Queries run so far (EF's interceptors do not see them; tests count them here).</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
     /// <summary>The batch, or null when it does not exist (or has no conversions, as for the read model).</summary>
     public async Task<BatchReadModel?> ReadAsync(Guid id, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _reads);
         if (_sqlite)
         {
             // SQLite answers in-process and synchronously: no async to pay for.
             var command = Take();
+            BatchReadModel? batch;
             try
             {
                 command.Parameters[0].Value = SqliteGuid(id);
-                using var reader = command.ExecuteReader();
-                var batch = Read(reader, id);
-                Give(command);
-                return batch;
+                using (var reader = command.ExecuteReader())
+                {
+                    batch = Read(reader, id);
+                }
             }
             catch
             {
                 Discard(command);
                 throw;
             }
+
+            // Only once its reader is closed: another poll may take it the moment it is back.
+            Give(command);
+            return batch;
         }
 
         await using var connection = new NpgsqlConnection(_connectionString);

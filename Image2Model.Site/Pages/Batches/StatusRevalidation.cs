@@ -4,16 +4,17 @@ using Microsoft.Net.Http.Headers;
 namespace Image2Model.Site.Pages.Batches;
 
 /// <summary>
-/// The status fragment's revalidation, answered before Razor Pages: a browser polling an unchanged
-/// batch sends its ETag once a second, and the answer is a 304 that needs no page, no model
-/// binding and no filters. It runs after authentication, authorization and rate limiting, on the
-/// endpoint routing picked (the batch page), so it is refused to exactly whom the page refuses.
+/// The status fragment's polls, read before Razor Pages: a browser polling an unchanged batch
+/// revalidates its copy (its ETag) once a second, and the answer is a 304 that needs no page, no
+/// model binding and no filters. It runs after authentication, authorization and rate limiting,
+/// on the endpoint routing picked (the batch page), so it refuses exactly whom the page refuses.
 /// </summary>
 /// <remarks>
 /// The ETag is computed by the page's own code from the same read model (<see cref="BatchView"/>),
 /// read from the database at every poll (<see cref="BatchStatusReader"/>), so a change made on any
-/// node shows on the next poll. When the batch changed, the page renders the batch read here:
-/// still one query. A batch that is gone or not the user's goes to the page, which answers 404.
+/// node shows on the next poll. When the batch changed (or the poll kept no copy), the page renders
+/// the batch read here: one query either way. A batch that is gone or not the user's goes to the
+/// page, which answers 404.
 /// </remarks>
 public static class StatusRevalidation
 {
@@ -24,7 +25,6 @@ public static class StatusRevalidation
         {
             var request = context.Request;
             if (HttpMethods.IsGet(request.Method)
-                && request.Headers.IfNoneMatch.Count > 0
                 && request.RouteValues.TryGetValue("page", out var page) && Page.Equals(page as string, StringComparison.Ordinal)
                 && !request.Query.ContainsKey("handler")
                 && request.IsHtmxNonBoosted()
@@ -32,7 +32,7 @@ public static class StatusRevalidation
                 && BatchView.For(await context.RequestServices.GetRequiredService<BatchStatusReader>().ReadAsync(id, context.RequestAborted), context.User) is { } batch)
             {
                 var etag = batch.ETagFor(context.User);
-                if (Matches(request, etag))
+                if (request.Headers.IfNoneMatch.Count > 0 && Matches(request, etag))
                 {
                     WriteValidators(context.Response, etag);
                     context.Response.StatusCode = StatusCodes.Status304NotModified;
@@ -45,7 +45,7 @@ public static class StatusRevalidation
             await next(context);
         });
 
-    /// <summary>The batch this request's revalidation already read, if it did.</summary>
+    /// <summary>The batch this poll already read, if it did.</summary>
     public static BatchView? AlreadyRead(HttpContext context, Guid id) =>
         context.Items.TryGetValue(typeof(BatchView), out var read) && read is BatchView batch && batch.Id == id ? batch : null;
 

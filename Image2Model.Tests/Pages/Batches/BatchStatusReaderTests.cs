@@ -146,9 +146,20 @@ public abstract class BatchStatusReaderTests : IAsyncLifetime
             batches.Add(await AddBatchAsync($"user-{i}", at => [Row(at, $"photo-{progress}.png", ConversionState.Running, progress, "Working")]));
         }
 
-        var reads = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(async () => (Index: i % 8, Batch: await ReadAsync(_node, batches[i % 8])))));
+        // Pollers on threads of their own, each reading in a loop, as a busy node's requests do.
+        var reads = await Task.WhenAll(Enumerable.Range(0, 8).Select(poller => Task.Factory.StartNew(() =>
+        {
+            var mine = new List<(int Index, BatchReadModel? Batch)>();
+            for (var i = 0; i < 500; i++)
+            {
+                var index = (poller + i) % 8;
+                mine.Add((index, ReadAsync(_node, batches[index]).GetAwaiter().GetResult()));
+            }
 
-        Assert.All(reads, r => Assert.Equal((batches[r.Index], $"user-{r.Index}", r.Index * 10), (r.Batch!.Id, r.Batch.OwnerId, r.Batch.Items.Single().Progress)));
+            return mine;
+        }, TaskCreationOptions.LongRunning)));
+
+        Assert.All(reads.SelectMany(r => r), r => Assert.Equal((batches[r.Index], $"user-{r.Index}", r.Index * 10), (r.Batch!.Id, r.Batch.OwnerId, r.Batch.Items.Single().Progress)));
     }
 
     private static async Task<BatchReadModel?> ReadAsync(ServiceProvider node, Guid batch) =>
