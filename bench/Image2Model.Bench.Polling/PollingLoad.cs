@@ -11,7 +11,7 @@ namespace Image2Model.Bench.Polling;
 // 500 watchers polling their batch's status fragment once a second while uploads run, against
 // the built site in a process of its own (SQLite in a temp data directory, local generator).
 // After a warm-up until the fragment's rate settles, prints the fragment's capacity (closed loop)
-// next to a static file's in the same run, each poll rendered and revalidated as browsers do
+// next to a static file's in the same run (measured before and after the fragment; shares are of the faster), each poll rendered and revalidated as browsers do
 // (If-None-Match with the last ETag), then p50/p99 latency, the site's CPU and memory at the
 // watchers' offered rate, both ways.
 // Usage: dotnet run -c Release --project bench/Image2Model.Bench.Polling -- [watchers, default 500] [accounts, default 20]
@@ -121,9 +121,11 @@ internal static class PollingLoad
             var uploaded = await uploads;
 
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            // Shares of the faster static run: a burst of other work on a shared machine during one of them does not flatter the fragment.
+            var staticBest = Math.Max(staticRate.Rate, staticAgain.Rate);
             Console.WriteLine($"static file (/css/site.css), 64 connections: {staticRate} (again after the others: {staticAgain})");
-            Console.WriteLine($"status fragment, 64 connections, every poll rendered (no If-None-Match): {fragmentRate} ({fragmentRate.Rate / staticRate.Rate:P0} of static)");
-            Console.WriteLine($"status fragment, 64 connections, revalidated as browsers do (If-None-Match, {revalidatedShare:P0} answered 304): {revalidatedRate} ({revalidatedRate.Rate / staticRate.Rate:P0} of static)");
+            Console.WriteLine($"status fragment, 64 connections, every poll rendered (no If-None-Match): {fragmentRate} ({fragmentRate.Rate / staticBest:P0} of static's faster run)");
+            Console.WriteLine($"status fragment, 64 connections, revalidated as browsers do (If-None-Match, {revalidatedShare:P0} answered 304): {revalidatedRate} ({revalidatedRate.Rate / staticBest:P0} of static's faster run)");
             Console.WriteLine($"sign-in page (anonymous Razor page), 64 connections: {pageRate}");
             Console.WriteLine($"{watchers} watchers polling once a second ({accounts} accounts), 15 s each, {uploaded} uploads meanwhile:");
             Console.WriteLine($"  every poll rendered: {plain}");
