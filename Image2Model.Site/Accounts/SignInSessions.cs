@@ -76,7 +76,11 @@ public sealed class SignInSessions(AppDbContext db, SignInManager<AppUser> signI
     /// </summary>
     public static async Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
-        await SecurityStampValidator.ValidatePrincipalAsync(context);
+        if (SecurityStampCheck.IsDue(context))
+        {
+            await SecurityStampValidator.ValidatePrincipalAsync(context);
+        }
+
         if (context.Principal is not { } principal)
         {
             return;

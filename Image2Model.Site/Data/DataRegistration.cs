@@ -11,6 +11,10 @@ public static class DataRegistration
     /// The one place that picks the database: SQLite in the data directory unless
     /// <c>Database:Provider</c> is "Postgres" (then <c>ConnectionStrings:Default</c> is required).
     /// </summary>
+    /// <remarks>
+    /// Contexts are pooled: building one per request (its internal services, its options) cost a
+    /// status poll about a tenth of its time (profile in README, "Scale and failure drills").
+    /// </remarks>
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -22,7 +26,7 @@ public static class DataRegistration
                 throw new InvalidOperationException("Database:Provider is Postgres, so ConnectionStrings:Default must be set.");
             }
 
-            services.AddDbContext<PostgresDbContext>(o => o.UseNpgsql(connectionString));
+            services.AddDbContextPool<PostgresDbContext>(o => o.UseNpgsql(connectionString));
             services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<PostgresDbContext>());
         }
         else
@@ -34,7 +38,7 @@ public static class DataRegistration
                 connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDirectory, "image2model.db") }.ToString();
             }
 
-            services.AddDbContext<SqliteDbContext>(o => o.UseSqlite(connectionString));
+            services.AddDbContextPool<SqliteDbContext>(o => o.UseSqlite(connectionString));
             services.AddScoped<AppDbContext>(sp => sp.GetRequiredService<SqliteDbContext>());
         }
 

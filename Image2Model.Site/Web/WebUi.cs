@@ -1,4 +1,5 @@
 using Image2Model.Site.Accounts;
+using Image2Model.Site.Pages.Batches;
 using Image2Model.Site.Uploads;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -46,6 +47,7 @@ public static class WebUi
         services.AddTrustedForwardedHeaders(builder.Configuration);
         services.AddSiteRateLimits(builder.Configuration);
         services.AddProblemDetails();
+        services.AddSingleton<BatchStatusReader>();
         return builder;
     }
 
@@ -70,6 +72,7 @@ public static class WebUi
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseUploadPageBodyLimit();
+        app.UseBatchStatusRevalidation();
         app.MapRazorPages();
         return app;
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Net;
 using Image2Model.Site.Data;
+using Image2Model.Site.Pages.Batches;
 using Image2Model.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
@@ -17,6 +18,8 @@ public sealed class PollingTests : IDisposable
 {
     private readonly PollingSite _site = new();
 
+    public PollingTests() => _site.Commands.Reader = () => _site.Services.GetRequiredService<BatchStatusReader>();
+
     public void Dispose() => _site.Dispose();
 
     [Fact]
@@ -29,6 +32,25 @@ public sealed class PollingTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, poll.Response.StatusCode);
         Assert.InRange(poll.Commands.Count, 1, 2);
+    }
+
+    [Fact]
+    public async Task A_revalidated_poll_of_an_unchanged_batch_makes_one_query_and_renders_nothing()
+    {
+        var client = await UserStories.SignedInUserAsync(_site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png"), Fixtures.File("horse.png")]));
+        await Waiting.ForBatchAsync(_site, batchId);
+        var url = $"/batches/{batchId}";
+        var etag = (await client.Http.SendAsync(HtmxGet(url))).Headers.ETag!;
+
+        var revalidate = HtmxGet(url);
+        revalidate.Headers.IfNoneMatch.Add(etag);
+        var poll = await _site.Commands.DuringAsync(url, () => client.Http.SendAsync(revalidate));
+
+        Assert.Equal(HttpStatusCode.NotModified, poll.Response.StatusCode);
+        Assert.Empty(await poll.Response.Content.ReadAsByteArrayAsync());
+        // One read of the batch, by the plain query: EF and the page are not involved.
+        Assert.Equal([CommandLog.PlainRead], poll.Commands);
     }
 
     [Fact]
@@ -143,9 +165,17 @@ public sealed class PollingTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// EF's commands by request path, and the status polls' plain reads of their batch
+    /// (<see cref="BatchStatusReader"/>, which EF's interceptors do not see), counted as commands of the batch's path.
+    /// </summary>
     private sealed class CommandLog
     {
         private readonly ConcurrentQueue<(string Path, string Sql)> _commands = new();
+
+        public Func<BatchStatusReader>? Reader { get; set; }
+
+        public const string PlainRead = "plain read of the batch (BatchStatusReader)";
 
         public void Add(string path, string sql) => _commands.Enqueue((path, sql));
 
@@ -153,16 +183,31 @@ public sealed class PollingTests : IDisposable
         public async Task<(HttpResponseMessage Response, IReadOnlyList<string> Commands)> DuringAsync(string path, Func<Task<HttpResponseMessage>> request)
         {
             _commands.Clear();
+            var readsBefore = Reads();
             var response = await request();
-            return (response, _commands.Where(c => c.Path == path).Select(c => c.Sql).ToList());
+            return (response, Commands(path, readsBefore));
         }
 
         /// <summary>Runs all <paramref name="requests"/> at once and returns the commands run for <paramref name="path"/> meanwhile.</summary>
         public async Task<(HttpResponseMessage[] Responses, IReadOnlyList<string> Commands)> DuringAllAsync(string path, IEnumerable<Func<Task<HttpResponseMessage>>> requests)
         {
             _commands.Clear();
+            var readsBefore = Reads();
             var responses = await Task.WhenAll(requests.Select(r => Task.Run(r)));
-            return (responses, _commands.Where(c => c.Path == path).Select(c => c.Sql).ToList());
+            return (responses, Commands(path, readsBefore));
+        }
+
+        private long Reads() => Reader?.Invoke().Reads ?? 0;
+
+        private List<string> Commands(string path, long readsBefore)
+        {
+            var commands = _commands.Where(c => c.Path == path).Select(c => c.Sql).ToList();
+            if (path.StartsWith("/batches/"))
+            {
+                commands.AddRange(Enumerable.Repeat(PlainRead, (int)(Reads() - readsBefore)));
+            }
+
+            return commands;
         }
     }
 

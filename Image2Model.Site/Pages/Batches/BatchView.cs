@@ -46,5 +46,9 @@ public sealed record BatchView(BatchReadModel Batch)
 
     /// <summary>The batch if it exists and <paramref name="user"/> may see it; otherwise null (the caller answers 404).</summary>
     public static async Task<BatchView?> LoadAsync(AppDbContext db, Guid id, ClaimsPrincipal user, CancellationToken cancellationToken) =>
-        await BatchReadModel.ByIdAsync(db, id, cancellationToken) is { } batch && user.CanSee(batch.OwnerId) ? new BatchView(batch) : null;
+        For(await BatchReadModel.ByIdAsync(db, id, cancellationToken), user);
+
+    /// <summary>The view of <paramref name="batch"/> if <paramref name="user"/> may see it; otherwise null.</summary>
+    public static BatchView? For(BatchReadModel? batch, ClaimsPrincipal user) =>
+        batch is not null && user.CanSee(batch.OwnerId) ? new BatchView(batch) : null;
 }

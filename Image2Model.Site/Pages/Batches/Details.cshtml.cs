@@ -7,7 +7,6 @@ using Image2Model.Site.Uploads;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Net.Http.Headers;
 
 namespace Image2Model.Site.Pages.Batches;
 
@@ -23,7 +22,8 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
         Response.Headers.Vary = "HX-Request";
-        if (await BatchView.LoadAsync(db, id, User, cancellationToken) is not { } batch)
+        // A poll that revalidated its copy may have read the batch already (StatusRevalidation): it changed.
+        if ((StatusRevalidation.AlreadyRead(HttpContext, id) ?? await BatchView.LoadAsync(db, id, User, cancellationToken)) is not { } batch)
         {
             return Request.IsHtmxNonBoosted() ? Deleted() : NotFound();
         }
@@ -31,14 +31,11 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         Batch = batch;
         if (Request.IsHtmxNonBoosted())
         {
-            // A conditional GET: the browser keeps the fragment and revalidates it at every poll
-            // (XHR does so by itself); while nothing changed the answer is a 304 without rendering.
+            // A conditional GET: while nothing changed the answer is a 304 without rendering. The
+            // browser's revalidations are mostly answered before this page (StatusRevalidation).
             var etag = batch.ETagFor(User);
-            Response.Headers.CacheControl = "private, no-cache";
-            Response.Headers.ETag = etag.ToString();
-            return Request.GetTypedHeaders().IfNoneMatch.Any(tag => tag.Compare(etag, useStrongComparison: false) || tag.Equals(EntityTagHeaderValue.Any))
-                ? StatusCode(StatusCodes.Status304NotModified)
-                : Partial("_BatchStatus", batch);
+            StatusRevalidation.WriteValidators(Response, etag);
+            return StatusRevalidation.Matches(Request, etag) ? StatusCode(StatusCodes.Status304NotModified) : Partial("_BatchStatus", batch);
         }
 
         if (Request.IsHtmxBoosted())
