@@ -1,5 +1,4 @@
 using Image2Model.Site.Data;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -40,15 +39,6 @@ public static class AccountsRegistration
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             o.SlidingExpiration = true;
             o.Events.OnValidatePrincipal = SignInSessions.ValidatePrincipalAsync;
-        });
-
-        // After Identity's own post-configuration, which builds the cookie's format.
-        builder.Services.PostConfigure<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme, o =>
-        {
-            if (o.TicketDataFormat is { } format and not RecentCookies)
-            {
-                o.TicketDataFormat = new RecentCookies(format, TimeProvider.System);
-            }
         });
 
         // Cookies are re-checked against the account every minute, so a lock or a removed admin
