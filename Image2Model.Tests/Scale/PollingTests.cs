@@ -143,6 +143,33 @@ public sealed class PollingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_revalidated_poll_with_a_cookie_older_than_the_interval_gets_the_renewed_cookie_with_its_304()
+    {
+        var client = await UserStories.SignedInUserAsync(_site);
+        var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")]));
+        await Waiting.ForBatchAsync(_site, batchId);
+        var url = $"/batches/{batchId}";
+        var etag = (await client.Http.SendAsync(HtmxGet(url))).Headers.ETag!;
+
+        // Answered before Razor Pages by StatusRevalidation: the account check still renews the cookie.
+        _site.Clock.Advance(TimeSpan.FromMinutes(2));
+        var revalidate = HtmxGet(url);
+        revalidate.Headers.IfNoneMatch.Add(etag);
+        var stale = await _site.Commands.DuringAsync(url, () => client.Http.SendAsync(revalidate));
+
+        Assert.Equal(HttpStatusCode.NotModified, stale.Response.StatusCode);
+        Assert.Contains(stale.Commands, c => c.Contains("\"AspNetUsers\""));
+        Assert.Contains(stale.Response.Headers.GetValues("Set-Cookie"), c => c.StartsWith("image2model="));
+        _site.Clock.Advance(TimeSpan.FromSeconds(5));
+        var next = HtmxGet(url);
+        next.Headers.IfNoneMatch.Add(etag);
+        var fresh = await _site.Commands.DuringAsync(url, () => client.Http.SendAsync(next));
+        Assert.Equal(HttpStatusCode.NotModified, fresh.Response.StatusCode);
+        Assert.DoesNotContain(fresh.Commands, c => c.Contains("\"AspNetUsers\""));
+        Assert.False(fresh.Response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
     public async Task A_browser_renewed_from_another_browsers_check_is_checked_again_one_interval_after_that_check()
     {
         var email = $"user-{Guid.NewGuid():N}@example.com";
