@@ -52,7 +52,11 @@ public static class ConversionsRegistration
                 q.UsePersistentStore(store =>
                 {
                     store.UsePostgres(NpgsqlFactory.Instance, connectionString!);
-                    store.UseClustering();
+                    // A node that misses its check-ins by this much is taken for dead and its claimed trigger
+                    // released to the others, even if it is only paused (a busy machine, a long GC) and goes
+                    // on to fire it too. Quartz's 7.5 s is far less than the hourly job needs: a minute more
+                    // before a dead node's housekeeping moves costs nothing.
+                    store.UseClustering(c => c.CheckinMisfireThreshold = TimeSpan.FromMinutes(1));
                     // Without the lock a node that read the trigger before another replaced or fired it still
                     // claims it, and from then on each node fires its own copy on its own schedule.
                     store.ConfigureStore(o => o.AcquireTriggersWithinLock = true);
@@ -61,10 +65,22 @@ public static class ConversionsRegistration
                 });
                 AddHousekeeping(q, housekeeping);
             });
+            // A node that starts leaves the stored schedule alone. Re-applying the declared trigger (Quartz's
+            // default) reads the stored one and then writes a copy carrying its last fire time, in two steps
+            // outside the trigger lock: a slot another node fires in between is due again in the copy.
+            // A changed interval is applied by HousekeepingSchedule.
+            services.Configure<QuartzOptions>(ClusterScheduler, o => o.Scheduling.IgnoreDuplicates = true);
+            services.AddSingleton(new HousekeepingInterval(housekeeping));
         }
 
         // Let an in-flight tick finish on shutdown; the runner itself finishes or releases running work.
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        if (multiNode)
+        {
+            // After Quartz's hosted service, which creates the schedulers and stores their triggers.
+            services.AddHostedService<HousekeepingSchedule>();
+        }
+
         return builder;
     }
 
@@ -75,9 +91,9 @@ public static class ConversionsRegistration
     public const string ClusterScheduler = "image2model-cluster";
 
     /// <summary>
-    /// The first run: on a grid of whole intervals since the Unix epoch, so every node that starts (and
-    /// replaces the cluster's trigger, as Quartz does with configured triggers) keeps the same schedule
-    /// rather than starting a new one; and a little after start-up (at most a minute) so start-up is not slowed by it.
+    /// The first run: on a grid of whole intervals since the Unix epoch, so a schedule started again
+    /// (its interval changed) stays on whole intervals; and a little after start-up (at most a minute)
+    /// so start-up is not slowed by it.
     /// </summary>
     public static DateTimeOffset FirstHousekeeping(DateTimeOffset now, TimeSpan interval)
     {
@@ -90,10 +106,39 @@ public static class ConversionsRegistration
     private static void AddHousekeeping(IQuartzBuilder q, TimeSpan interval)
     {
         q.AddJob<HousekeepingJob>(j => j.WithIdentity(HousekeepingJob.Key).StoreDurably());
-        q.AddTrigger(t => t.ForJob(HousekeepingJob.Key).WithIdentity("housekeeping-hourly")
+        q.AddTrigger(t => t.ForJob(HousekeepingJob.Key).WithIdentity(HousekeepingTriggerKey)
             .StartAt(FirstHousekeeping(DateTimeOffset.UtcNow, interval)).WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever()));
         q.AddJobListener<HousekeepingLog>([GroupMatcher<JobKey>.GroupEquals(HousekeepingJob.Key.Group)]);
     }
+
+    public static readonly TriggerKey HousekeepingTriggerKey = new("housekeeping-hourly");
+}
+
+internal sealed record HousekeepingInterval(TimeSpan Value);
+
+/// <summary>
+/// Applies a changed housekeeping interval to the cluster's stored schedule. Nodes that start with
+/// the stored interval leave the schedule alone, so a joining node never re-arms a slot that already ran.
+/// </summary>
+internal sealed class HousekeepingSchedule(ISchedulerFactory schedulers, HousekeepingInterval interval, TimeProvider clock, ILogger<HousekeepingSchedule> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (await schedulers.LookupScheduler(ConversionsRegistration.ClusterScheduler, cancellationToken) is not { } scheduler
+            || await scheduler.GetTrigger(ConversionsRegistration.HousekeepingTriggerKey, cancellationToken) is not ISimpleTrigger stored
+            || stored.RepeatInterval == interval.Value)
+        {
+            return;
+        }
+
+        var trigger = TriggerBuilder.Create(clock).ForJob(HousekeepingJob.Key).WithIdentity(stored.Key)
+            .StartAt(ConversionsRegistration.FirstHousekeeping(clock.GetUtcNow(), interval.Value))
+            .WithSimpleSchedule(s => s.WithInterval(interval.Value).RepeatForever()).Build();
+        await scheduler.RescheduleJob(stored.Key, trigger, cancellationToken);
+        logger.LogInformation("Housekeeping now runs every {Interval} (was every {Previous})", interval.Value, stored.RepeatInterval);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>One log line per housekeeping run, with the fire time it served: shows it ran once per interval across the nodes.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
@@ -6,6 +7,9 @@ using Image2Model.Tests.Infrastructure;
 using Image2Model.Site.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Quartz;
 
 namespace Image2Model.Tests.Data;
@@ -56,6 +60,113 @@ public sealed class PostgresSiteTests
         var client = await UserStories.SignedInUserAsync(second);
         var conversion = Assert.Single(await Waiting.ForBatchAsync(second, Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")]))));
         Assert.Equal(ConversionState.Succeeded, conversion.State);
+    }
+
+    [Fact]
+    public async Task A_node_joining_the_cluster_leaves_the_running_housekeeping_schedule_alone()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var runs = new HousekeepingRuns();
+        using var a = new HousekeepingNode(database, runs, startUpDelay: TimeSpan.Zero);
+        var scheduler = (await a.Services.GetRequiredService<ISchedulerFactory>().LookupScheduler(ConversionsRegistration.ClusterScheduler))!;
+        await WaitForAsync(() => !runs.FireTimes.IsEmpty, "node A's first housekeeping run");
+        var before = (await scheduler.GetTrigger(ConversionsRegistration.HousekeepingTriggerKey))!;
+
+        // Node B is configured now (its first slot computed) and its start-up (migrations on a busy
+        // machine) takes longer than the delay before that slot, which node A runs meanwhile. Replacing
+        // the trigger at its start would read the stored trigger, then store a copy of it: a slot node A
+        // fires in between is fired again by the copy.
+        using var b = new HousekeepingNode(database, runs, startUpDelay: HousekeepingNode.Interval * 3);
+        _ = b.Services;
+        await Task.Delay(HousekeepingNode.Interval * 3);
+
+        var after = (await scheduler.GetTrigger(ConversionsRegistration.HousekeepingTriggerKey))!;
+        Assert.Equal(before.StartTimeUtc, after.StartTimeUtc);
+        var fireTimes = runs.FireTimes.ToList();
+        Assert.True(fireTimes.Count >= 3, $"Housekeeping ran {fireTimes.Count} times");
+        Assert.Equal(fireTimes.Count, fireTimes.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_node_started_with_a_new_housekeeping_interval_applies_it_to_the_cluster()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        var runs = new HousekeepingRuns();
+        using var a = new HousekeepingNode(database, runs, startUpDelay: TimeSpan.Zero);
+        _ = a.Services;
+        using var b = new HousekeepingNode(database, runs, startUpDelay: TimeSpan.Zero);
+        b.Settings["Housekeeping:Interval"] = "00:00:03";
+        _ = b.Services;
+
+        var scheduler = (await a.Services.GetRequiredService<ISchedulerFactory>().LookupScheduler(ConversionsRegistration.ClusterScheduler))!;
+        var trigger = Assert.IsAssignableFrom<ISimpleTrigger>(await scheduler.GetTrigger(ConversionsRegistration.HousekeepingTriggerKey));
+        Assert.Equal(TimeSpan.FromSeconds(3), trigger.RepeatInterval);
+    }
+
+    private static async Task WaitForAsync(Func<bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A node on the shared database, housekeeping every two seconds, whose start-up takes <paramref name="startUpDelay"/> longer.</summary>
+    private sealed class HousekeepingNode : SiteFactory
+    {
+        public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+        private readonly HousekeepingRuns _runs;
+        private readonly TimeSpan _startUpDelay;
+
+        public HousekeepingNode(string database, HousekeepingRuns runs, TimeSpan startUpDelay)
+        {
+            _runs = runs;
+            _startUpDelay = startUpDelay;
+            Settings["Database:Provider"] = "Postgres";
+            Settings["ConnectionStrings:Default"] = database;
+            Settings["Housekeeping:Interval"] = Interval.ToString();
+        }
+
+        protected override void ConfigureTestServices(IServiceCollection services)
+        {
+            services.AddSingleton<ILoggerProvider>(_runs);
+            // Before every other hosted service, Quartz's among them: the node is configured but not started yet.
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(new SlowStart(_startUpDelay)));
+        }
+    }
+
+    private sealed class SlowStart(TimeSpan delay) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.Delay(delay, cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>The fire time of every housekeeping run on any node in this process (from HousekeepingLog's line).</summary>
+    private sealed class HousekeepingRuns : ILoggerProvider, ILogger
+    {
+        public ConcurrentQueue<string> FireTimes { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == "Image2Model.Site.Conversions.HousekeepingLog" ? this : NullLogger.Instance;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (state is IEnumerable<KeyValuePair<string, object?>> values && values.FirstOrDefault(v => v.Key == "ScheduledFireTime").Value is string fireTime)
+            {
+                FireTimes.Enqueue(fireTime);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private static SiteFactory Node(string database)
