@@ -118,37 +118,26 @@ internal static class Scene
     // SharpGLTF's accessor views decode every element through a general path (any encoding, any
     // stride, sparse); a plain float or index array is read in one copy instead. Anything else
     // (quantized KHR_mesh_quantization data, interleaved or sparse accessors) takes the general path.
-    private static Vector3[] Vec3(Accessor accessor)
+    private static Vector3[] Vec3(Accessor accessor) => Read(accessor, 3, a => a.AsVector3Array());
+
+    private static Vector2[] Vec2(Accessor accessor) => Read(accessor, 2, a => a.AsVector2Array());
+
+    private static T[] Read<T>(Accessor accessor, int components, Func<Accessor, IList<T>> general)
+        where T : unmanaged
     {
-        var result = new Vector3[accessor.Count];
-        if (PlainFloats(accessor, 3) is { } floats)
+        var result = new T[accessor.Count];
+        if (PlainFloats(accessor, components) is { } floats)
         {
             floats.AsSpan().CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
         }
         else
         {
-            accessor.AsVector3Array().CopyTo(result, 0);
+            general(accessor).CopyTo(result, 0);
         }
 
         return result;
     }
 
-    private static Vector2[] Vec2(Accessor accessor)
-    {
-        var result = new Vector2[accessor.Count];
-        if (PlainFloats(accessor, 2) is { } floats)
-        {
-            floats.AsSpan().CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
-        }
-        else
-        {
-            accessor.AsVector2Array().CopyTo(result, 0);
-        }
-
-        return result;
-    }
-
-    /// <summary>The accessor's bytes when they are tightly packed, non-normalized 32-bit floats; otherwise null.</summary>
     private static ArraySegment<byte>? PlainFloats(Accessor accessor, int components)
     {
         if (accessor.IsSparse || accessor.Encoding != EncodingType.FLOAT || accessor.Normalized

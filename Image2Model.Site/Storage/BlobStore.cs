@@ -48,7 +48,7 @@ public sealed class BlobStore
             // The rename is only durable once the directory entry is on disk too.
             FileSystem.SyncDirectory(directory);
         }
-        catch (Exception e) when (StorageUnavailableException.IsStorageFull(e) && e is not StorageUnavailableException)
+        catch (Exception e) when (StorageUnavailableException.IsStorageFull(e))
         {
             throw new StorageUnavailableException($"Could not store a blob of {content.Length} bytes in {_root}: {e.Message}", e);
         }

@@ -51,7 +51,7 @@ public sealed class RunnerTests
         await factory.Generator.Canceled.Task.WaitAsync(TimeSpan.FromSeconds(30));
         factory.Generator.Finish();
         var runner = factory.Services.GetRequiredService<ConversionRunner>();
-        await UntilAsync(() => runner.RunningCount == 0, "the abandoned run to end");
+        await Waiting.UntilAsync(() => runner.RunningCount == 0, "the abandoned run to end");
 
         var conversion = await factory.ConversionAsync(batchId);
         Assert.Equal(ConversionState.Running, conversion.State);
@@ -87,7 +87,7 @@ public sealed class RunnerTests
 
         await factory.Generator.Canceled.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var runner = factory.Services.GetRequiredService<ConversionRunner>();
-        await UntilAsync(() => runner.RunningCount == 0, "the canceled run to end");
+        await Waiting.UntilAsync(() => runner.RunningCount == 0, "the canceled run to end");
         var conversion = await factory.ConversionAsync(batchId);
         Assert.Equal(ConversionState.Canceled, conversion.State);
         Assert.Null(conversion.LeaseOwner);
@@ -116,17 +116,7 @@ public sealed class RunnerTests
     }
 
     private static async Task WaitUntilAsync(CancellationToken token) =>
-        await UntilAsync(() => token.IsCancellationRequested, "the host to stop");
-
-    private static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(20);
-        }
-    }
+        await Waiting.UntilAsync(() => token.IsCancellationRequested, "the host to stop");
 
     private sealed class HeldSiteFactory : SiteFactory
     {

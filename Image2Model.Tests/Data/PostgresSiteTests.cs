@@ -69,7 +69,7 @@ public sealed class PostgresSiteTests
         var runs = new HousekeepingRuns();
         using var a = new HousekeepingNode(database, runs, startUpDelay: TimeSpan.Zero);
         var scheduler = (await a.Services.GetRequiredService<ISchedulerFactory>().LookupScheduler(ConversionsRegistration.ClusterScheduler))!;
-        await WaitForAsync(() => !runs.FireTimes.IsEmpty, "node A's first housekeeping run");
+        await Waiting.UntilAsync(() => !runs.FireTimes.IsEmpty, "node A's first housekeeping run");
         var before = (await scheduler.GetTrigger(ConversionsRegistration.HousekeepingTriggerKey))!;
 
         // Node B is configured now (its first slot computed) and its start-up (migrations on a busy
@@ -101,16 +101,6 @@ public sealed class PostgresSiteTests
         var scheduler = (await a.Services.GetRequiredService<ISchedulerFactory>().LookupScheduler(ConversionsRegistration.ClusterScheduler))!;
         var trigger = Assert.IsAssignableFrom<ISimpleTrigger>(await scheduler.GetTrigger(ConversionsRegistration.HousekeepingTriggerKey));
         Assert.Equal(TimeSpan.FromSeconds(3), trigger.RepeatInterval);
-    }
-
-    private static async Task WaitForAsync(Func<bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>A node on the shared database, housekeeping every two seconds, whose start-up takes <paramref name="startUpDelay"/> longer.</summary>

@@ -110,7 +110,7 @@ public sealed class DataDirectoryFaultTests : IAsyncLifetime
         var user = await UserStories.SignedInUserAsync(site);
         _fal.HoldInProgress = true;
         var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(user, Photos(1), new Dictionary<string, string> { ["Input.Generator"] = "fal-tripo" }));
-        await WaitUntilAsync(() => _fal.SubmitCount == 1, "FAL to have the photo");
+        await Waiting.UntilAsync(() => _fal.SubmitCount == 1, "FAL to have the photo");
 
         // The model arrives while the disk is full.
         _disk.Fill();
@@ -129,15 +129,5 @@ public sealed class DataDirectoryFaultTests : IAsyncLifetime
 
         var retried = Assert.Single(await Waiting.ForBatchAsync(site, batchId));
         Assert.Equal(ConversionState.Succeeded, retried.State);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}");
-            await Task.Delay(50);
-        }
     }
 }

@@ -65,16 +65,6 @@ public sealed class FalWebhookTests : IAsyncLifetime
         return await db.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId);
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> done, string what)
-    {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (!await done())
-        {
-            Assert.True(DateTime.UtcNow < until, $"Timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>The callback URL the submit carried, aimed at the real site.</summary>
     private Uri Callback(Uri root)
     {
@@ -122,7 +112,7 @@ public sealed class FalWebhookTests : IAsyncLifetime
         var (site, root) = Site(webhooks: true);
         using var _ = site;
         var batchId = await UploadAsync(root);
-        await UntilAsync(async () => (await ConversionAsync(site, batchId)).Message.StartsWith("Waiting to hear back from FAL", StringComparison.Ordinal), "the conversion to wait for FAL");
+        await Waiting.UntilAsync(async () => (await ConversionAsync(site, batchId)).Message.StartsWith("Waiting to hear back from FAL", StringComparison.Ordinal), "the conversion to wait for FAL");
         var waiting = await ConversionAsync(site, batchId);
         var requestId = _fal.Jobs.Keys.Single();
         var callback = Callback(root);

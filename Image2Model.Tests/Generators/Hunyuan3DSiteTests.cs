@@ -56,7 +56,7 @@ public sealed class Hunyuan3DSiteTests : IAsyncLifetime
         {
             var client = await UserStories.SignedInUserAsync(first);
             batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], Hunyuan3D));
-            await UntilAsync(() => _server.RequestsTo("status").Count >= 2, "the site to poll the job");
+            await Waiting.UntilAsync(() => _server.RequestsTo("status").Count >= 2, "the site to poll the job");
             await using var db = first.CreateDbContext();
             var running = await db.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId);
             Assert.Equal(ConversionState.Running, running.State);
@@ -89,15 +89,5 @@ public sealed class Hunyuan3DSiteTests : IAsyncLifetime
 
         Assert.NotNull(with.QuerySelector("input[name='Input.Generator'][value='hunyuan3d']"));
         Assert.Null(without.QuerySelector("input[name='Input.Generator'][value='hunyuan3d']"));
-    }
-
-    private static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(50);
-        }
     }
 }

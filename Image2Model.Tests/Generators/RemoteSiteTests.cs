@@ -64,7 +64,7 @@ public sealed class RemoteSiteTests : IAsyncLifetime
         {
             var client = await UserStories.SignedInUserAsync(first);
             batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], FalTripo));
-            await UntilAsync(() => _fal.Jobs.Values.Any(j => j.StatusPolls > _fal.QueuePolls + 1), "FAL to report IN_PROGRESS");
+            await Waiting.UntilAsync(() => _fal.Jobs.Values.Any(j => j.StatusPolls > _fal.QueuePolls + 1), "FAL to report IN_PROGRESS");
             await using var db = first.CreateDbContext();
             var running = await db.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId);
             Assert.Equal(ConversionState.Running, running.State);
@@ -92,10 +92,10 @@ public sealed class RemoteSiteTests : IAsyncLifetime
         using var site = Site();
         var client = await UserStories.SignedInUserAsync(site);
         var batchId = Waiting.BatchIdFrom(await UserStories.UploadAsync(client, [Fixtures.File("apple.png")], FalTripo));
-        await UntilAsync(() => _fal.Jobs.Values.Any(j => j.StatusPolls > _fal.QueuePolls), "FAL to have the job");
+        await Waiting.UntilAsync(() => _fal.Jobs.Values.Any(j => j.StatusPolls > _fal.QueuePolls), "FAL to have the job");
         await using (var db = site.CreateDbContext())
         {
-            await UntilAsync(() => db.Conversions.AsNoTracking().Any(c => c.BatchId == batchId && c.ResumeState != null), "the request id to be saved");
+            await Waiting.UntilAsync(() => db.Conversions.AsNoTracking().Any(c => c.BatchId == batchId && c.ResumeState != null), "the request id to be saved");
         }
 
         var page = await client.GetPageAsync($"/batches/{batchId}");
@@ -108,7 +108,7 @@ public sealed class RemoteSiteTests : IAsyncLifetime
         Assert.Equal(1, _fal.SubmitCount);
         // Once the runner has let go of the canceled run, nothing can write its state any more.
         var runner = site.Services.GetRequiredService<ConversionRunner>();
-        await UntilAsync(() => runner.RunningCount == 0, "the runner to stop the canceled conversion");
+        await Waiting.UntilAsync(() => runner.RunningCount == 0, "the runner to stop the canceled conversion");
         await using var after = site.CreateDbContext();
         Assert.Equal(ConversionState.Canceled, (await after.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId)).State);
     }
@@ -137,7 +137,7 @@ public sealed class RemoteSiteTests : IAsyncLifetime
         Assert.Equal("Canceled", canceled.QuerySelector(".conversion .badge")!.TextContent);
         releaseSubmit.SetResult();
         var runner = site.Services.GetRequiredService<ConversionRunner>();
-        await UntilAsync(() => _fal.Jobs.Count == 1 && runner.RunningCount == 0, "FAL to name the job and the runner to let go of it");
+        await Waiting.UntilAsync(() => _fal.Jobs.Count == 1 && runner.RunningCount == 0, "FAL to name the job and the runner to let go of it");
 
         Assert.Equal(1, _fal.SubmitCount);
         var job = _fal.Jobs.Values.Single();
@@ -172,7 +172,7 @@ public sealed class RemoteSiteTests : IAsyncLifetime
             // What a cancel request loads while the submit is still out: no job id yet.
             readBeforeTheAnswer = await db.Conversions.AsNoTracking().SingleAsync(c => c.BatchId == batchId);
             releaseSubmit.SetResult();
-            await UntilAsync(() => _fal.Jobs.Count == 1 && db.Conversions.AsNoTracking().Any(c => c.BatchId == batchId && c.ResumeState!.Contains(_fal.Jobs.Keys.First())), "the job id to be saved");
+            await Waiting.UntilAsync(() => _fal.Jobs.Count == 1 && db.Conversions.AsNoTracking().Any(c => c.BatchId == batchId && c.ResumeState!.Contains(_fal.Jobs.Keys.First())), "the job id to be saved");
         }
 
         await using (var scope = site.Services.CreateAsyncScope())
@@ -181,7 +181,7 @@ public sealed class RemoteSiteTests : IAsyncLifetime
         }
 
         var runner = site.Services.GetRequiredService<ConversionRunner>();
-        await UntilAsync(() => runner.RunningCount == 0, "the runner to let go of the canceled conversion");
+        await Waiting.UntilAsync(() => runner.RunningCount == 0, "the runner to let go of the canceled conversion");
         var job = _fal.Jobs.Values.Single();
         var cancel = Assert.Single(_fal.RequestsTo("cancel"));
         Assert.Equal($"/tripo3d/tripo/requests/{job.Id}/cancel", cancel.Path);
@@ -240,15 +240,5 @@ public sealed class RemoteSiteTests : IAsyncLifetime
         Assert.NotNull(withKey.QuerySelector("input[name='Input.Generator'][value='fal-tripo']"));
         Assert.Null(withoutKey.QuerySelector("input[name='Input.Generator'][value='fal-tripo']"));
         Assert.Null(withKey.QuerySelector("input[name='Input.Generator'][value='tripo']"));
-    }
-
-    private static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(50);
-        }
     }
 }

@@ -23,6 +23,20 @@ public static class Waiting
         }
     }
 
+    /// <summary>Polls <paramref name="done"/> until it holds; fails the test after <paramref name="timeout"/> (30 s).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> done, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    public static Task UntilAsync(Func<bool> done, string what, TimeSpan? timeout = null) =>
+        UntilAsync(() => Task.FromResult(done()), what, timeout);
+
     public static Guid BatchIdFrom(HttpResponseMessage redirect)
     {
         var location = redirect.Headers.Location?.ToString() ?? throw new InvalidOperationException($"No redirect: {(int)redirect.StatusCode}");

@@ -339,13 +339,8 @@ public sealed class LocalEngineTests
         Assert.True(result.Mode == "relief", $"{result.Mode}: {result.Reason}");
         var mesh = MeshFacts.Read(result.Glb);
         mesh.AssertWatertightSolid();
-        var min = mesh.Min();
-        var size = mesh.Size();
-        float FrontAt(float u, float v) => mesh.Positions
-            .Where(p => MathF.Abs((p.X - min.X) / size.X - u) < 0.03f && MathF.Abs((min.Y + size.Y - p.Y) / size.Y - v) < 0.03f)
-            .Max(p => p.Z);
-        var disc = FrontAt(120 / 400f, 0.5f);
-        var wall = FrontAt(200 / 400f, 0.12f);
+        var disc = FrontAt(mesh, 120 / 400f, 0.5f);
+        var wall = FrontAt(mesh, 200 / 400f, 0.12f);
         Assert.True(disc > wall, $"dark disc front {disc:F3}, wall front {wall:F3}");
     }
 

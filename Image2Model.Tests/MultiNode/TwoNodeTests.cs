@@ -25,7 +25,7 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : ClusterTest
     {
         // Node B joins once node A's schedule is running: joining must not start a second schedule.
         await using var a = await SiteProcess.StartAsync(Settings());
-        await WaitForAsync(() => a.LogsOf("Housekeeping run for").Any(), TimeSpan.FromSeconds(30), "node A's first housekeeping run");
+        await Waiting.UntilAsync(() => a.LogsOf("Housekeeping run for").Any(), "node A's first housekeeping run");
         await using var b = await SiteProcess.StartAsync(Settings());
         await Task.Delay(HousekeepingInterval * 5);
 
@@ -52,7 +52,7 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : ClusterTest
     {
         await using var a = await SiteProcess.StartAsync(Settings());
         await using var b = await SiteProcess.StartAsync(Settings());
-        await WaitForAsync(() => new[] { a, b }.Sum(node => node.LogsOf("Housekeeping run for").Count()) >= 2, TimeSpan.FromSeconds(30), "two housekeeping runs");
+        await Waiting.UntilAsync(() => new[] { a, b }.Sum(node => node.LogsOf("Housekeeping run for").Count()) >= 2, "two housekeeping runs");
 
         // A pause a busy machine (or a long GC) can give a node: longer than Quartz's default 7.5 s
         // check-in interval plus its 7.5 s threshold, after which the other node took it for dead,
@@ -78,16 +78,6 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : ClusterTest
         using var kill = Process.Start("kill", [$"-{signal}", node.ProcessId.ToString()])!;
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
-    }
-
-    private static async Task WaitForAsync(Func<bool> done, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!done())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}");
-            await Task.Delay(100);
-        }
     }
 
     [Fact]
@@ -119,7 +109,7 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : ClusterTest
         Assert.All(local, c => Assert.Equal(ConversionState.Succeeded, c.State));
         // Each conversion is stored exactly once. The runner logs "Conversion finished" just after
         // the database says Succeeded, so the last lines may still be on their way: wait for them.
-        await WaitForAsync(() => NodeLogs.StoredResults(a, b).Count >= 60, TimeSpan.FromSeconds(10), "the nodes to log every stored result");
+        await Waiting.UntilAsync(() => NodeLogs.StoredResults(a, b).Count >= 60, "the nodes to log every stored result", TimeSpan.FromSeconds(10));
         var finishedBy = NodeLogs.StoredResults(a, b);
         var discarded = new[] { a, b }.Sum(node => node.LogsOf("Conversion finished").Count(log => !log.GetProperty("State").GetProperty("Stored").GetBoolean()));
         output.WriteLine($"runs discarded after a lost lease: {discarded}");
@@ -170,7 +160,6 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : ClusterTest
     }
 
     private Dictionary<string, string> Settings() => NodeSettings.For(Database, DataDirectory, Fal, Lease, HousekeepingInterval);
-
 
     private async Task<T> UntilAsync<T>(Func<AppDbContext, Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
     {

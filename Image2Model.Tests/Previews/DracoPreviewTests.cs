@@ -11,7 +11,7 @@ namespace Image2Model.Tests.Previews;
 public sealed class DracoPreviewTests(ITestOutputHelper output)
 {
     /// <summary>The site's web root, as the running site uses it (the test copies nothing).</summary>
-    private static readonly DracoDecoder Draco = DracoDecoder.FromWebRoot(WebRoot());
+    private static readonly DracoDecoder Draco = DracoDecoder.FromWebRoot(Path.Combine(Repository.Root(), "Image2Model.Site", "wwwroot"));
 
     [Fact]
     public void A_draco_model_from_a_provider_gets_the_same_preview_as_its_plain_original()
@@ -66,19 +66,5 @@ public sealed class DracoPreviewTests(ITestOutputHelper output)
             Assert.True(Draco.Names.TryGetValue(binding, out var export), $"draco_wasm_wrapper.js does not name {binding}");
             Assert.Contains(export, exports);
         }
-    }
-
-    private static string WebRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "Image2Model.Site", "wwwroot");
-            if (Directory.Exists(Path.Combine(candidate, "lib", "draco")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Image2Model.Site/wwwroot not found above the test assembly.");
     }
 }

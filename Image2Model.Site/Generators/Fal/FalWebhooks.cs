@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -5,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Image2Model.Site.Conversions;
 using Image2Model.Site.Data;
+using Image2Model.Site.Generators.Remote;
 using Image2Model.Site.Web;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -41,14 +43,14 @@ internal sealed class FalWebhooks(
     private readonly SemaphoreSlim _fetching = new(1, 1);
     private (PublicKey[] Keys, DateTimeOffset FetchedAt)? _keys;
 
-    public bool Enabled => options.Value.Webhooks && site.Value.PublicBaseUrl is not null;
+    // FalOptions' validation makes Webhooks require an absolute Site:PublicBaseUrl.
+    public bool Enabled => options.Value.Webhooks;
 
     /// <summary>Where FAL should report the end of <paramref name="conversionId"/>'s job.</summary>
     public Uri CallbackFor(Guid conversionId)
     {
-        var baseUrl = site.Value.PublicBaseUrl ?? throw new InvalidOperationException("FAL webhooks need Site:PublicBaseUrl.");
         var token = _tokens.Protect(conversionId.ToString("N"));
-        return new Uri($"{baseUrl.AbsoluteUri.TrimEnd('/')}/webhooks/fal/{conversionId:N}?token={Uri.EscapeDataString(token)}");
+        return ApiCall.Combine(site.Value.PublicBaseUrl!, $"webhooks/fal/{conversionId:N}?token={Uri.EscapeDataString(token)}");
     }
 
     public bool TokenNames(string? token, Guid conversionId)
@@ -127,7 +129,7 @@ internal sealed class FalWebhooks(
                 return again;
             }
 
-            var url = new Uri($"{options.Value.RestUrl.AbsoluteUri.TrimEnd('/')}/.well-known/jwks.json");
+            var url = ApiCall.Combine(options.Value.RestUrl, ".well-known/jwks.json");
             using var reply = await clients.CreateClient(HttpClientName).GetAsync(url, cancellationToken);
             reply.EnsureSuccessStatusCode();
             var jwks = await reply.Content.ReadFromJsonAsync<Jwks>(cancellationToken) ?? new Jwks(null);
@@ -155,7 +157,7 @@ internal sealed class FalWebhooks(
     {
         try
         {
-            var raw = Convert.FromBase64String(base64Url.Replace('-', '+').Replace('_', '/').PadRight((base64Url.Length + 3) / 4 * 4, '='));
+            var raw = Base64Url.DecodeFromChars(base64Url);
             return PublicKey.TryImport(SignatureAlgorithm.Ed25519, raw, KeyBlobFormat.RawPublicKey, out var key) ? key : null;
         }
         catch (FormatException)

@@ -50,7 +50,7 @@ internal abstract class RemoteGenerator<TUpload, TJob, TResult>(
         $"{char.ToUpperInvariant(Provider[0])}{Provider[1..]} may have started this job, but its answer never arrived, so it was not sent a second time. Try again to start a new one.";
 
     /// <summary>Shown while a submit whose answer was lost waits for the provider's callback to name its job.</summary>
-    protected virtual string WaitingForJobMessage => $"Waiting to hear back from {Provider} about this job";
+    private string WaitingForJobMessage => $"Waiting to hear back from {Provider} about this job";
 
     /// <summary>
     /// How long after a submit whose answer was lost the provider may still name its job (a callback

@@ -23,7 +23,8 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
     {
         Response.Headers.Vary = "HX-Request";
         // A poll that revalidated its copy may have read the batch already (StatusRevalidation): it changed.
-        if ((StatusRevalidation.AlreadyRead(HttpContext, id) ?? await BatchView.LoadAsync(db, id, User, cancellationToken)) is not { } batch)
+        var read = StatusRevalidation.AlreadyRead(HttpContext, id);
+        if ((read?.Batch ?? await BatchView.LoadAsync(db, id, User, cancellationToken)) is not { } batch)
         {
             return Request.IsHtmxNonBoosted() ? Deleted() : NotFound();
         }
@@ -33,7 +34,7 @@ public sealed class DetailsModel(AppDbContext db, WorkQueue queue, ConversionCan
         {
             // A conditional GET: while nothing changed the answer is a 304 without rendering. The
             // browser's revalidations are mostly answered before this page (StatusRevalidation).
-            var etag = batch.ETagFor(User);
+            var etag = read?.ETag ?? batch.ETagFor(User);
             StatusRevalidation.WriteValidators(Response, etag);
             return StatusRevalidation.Matches(Request, etag) ? StatusCode(StatusCodes.Status304NotModified) : Partial("_BatchStatus", batch);
         }

@@ -39,15 +39,18 @@ public static class StatusRevalidation
                     return;
                 }
 
-                context.Items[typeof(BatchView)] = batch;
+                context.Items[typeof(Read)] = new Read(batch, etag);
             }
 
             await next(context);
         });
 
+    /// <summary>A batch this poll read before the page, with its ETag.</summary>
+    public sealed record Read(BatchView Batch, EntityTagHeaderValue ETag);
+
     /// <summary>The batch this poll already read, if it did.</summary>
-    public static BatchView? AlreadyRead(HttpContext context, Guid id) =>
-        context.Items.TryGetValue(typeof(BatchView), out var read) && read is BatchView batch && batch.Id == id ? batch : null;
+    public static Read? AlreadyRead(HttpContext context, Guid id) =>
+        context.Items.TryGetValue(typeof(Read), out var item) && item is Read read && read.Batch.Id == id ? read : null;
 
     /// <summary>Whether the browser's copy is current (weak comparison, as for any GET).</summary>
     public static bool Matches(HttpRequest request, EntityTagHeaderValue etag) =>

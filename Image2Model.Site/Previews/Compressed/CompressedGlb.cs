@@ -132,19 +132,6 @@ internal static class CompressedGlb
         return Write(json, binary);
     }
 
-    /// <summary>Points the accessor at a new, tightly packed view of <paramref name="bytes"/>.</summary>
-    private static void PointAt(JsonObject accessor, JsonArray views, MemoryStream output, byte[] bytes, int componentType, int count)
-    {
-        var offset = Append(output, bytes);
-        views.Add(new JsonObject { ["buffer"] = 0, ["byteOffset"] = offset, ["byteLength"] = bytes.Length });
-        accessor["bufferView"] = views.Count - 1;
-        accessor["byteOffset"] = 0;
-        accessor["componentType"] = componentType;
-        accessor["normalized"] = false;
-        accessor["count"] = count;
-        accessor.Remove("sparse");
-    }
-
     private static void DecodeDraco(JsonObject json, ReadOnlySpan<byte> bin, MemoryStream output, DracoDecoder decoder)
     {
         var accessors = json["accessors"] as JsonArray ?? [];
