@@ -152,7 +152,7 @@ internal static class GrabCut
         if (fg is null || bg is null) return new Result(Upscale(initial, cw, ch, w, h, factor), new float[w * h]);
 
         // Full-size labels: the coarse result scaled up, then the outline re-cut in a band.
-        var mask = Upscale(labels, cw, ch, w, h, factor);
+        var mask = new byte[w * h];
         var preference = new float[w * h];
         // Which coarse column each column falls in (no division per pixel).
         var cellOf = Rent<int>(rented, w);
@@ -163,6 +163,7 @@ internal static class GrabCut
             for (var x = 0; x < w; x++)
             {
                 var c = row + cellOf[x];
+                mask[y * w + x] = labels[c];
                 preference[y * w + x] = unary[c * 2] - unary[c * 2 + 1];
             }
         });

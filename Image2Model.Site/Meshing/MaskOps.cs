@@ -157,6 +157,18 @@ internal static class MaskOps
         ArrayPool<int>.Shared.Return(labels);
     }
 
+    /// <summary>Clears the object pieces (4-connected) smaller than <paramref name="minArea"/> pixels.</summary>
+    public static void RemovePiecesSmallerThan(byte[] mask, int w, int h, int minArea)
+    {
+        var (labels, sizes, _) = Label(mask, w, h, 1);
+        for (var i = 0; i < mask.Length; i++)
+        {
+            var l = labels[i];
+            if (l != 0 && sizes[l] < minArea) mask[i] = 0;
+        }
+        ArrayPool<int>.Shared.Return(labels);
+    }
+
     /// <summary>3x3 opening: removes specks and thin spurs.</summary>
     public static void Open(byte[] mask, int w, int h)
     {

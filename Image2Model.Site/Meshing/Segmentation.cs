@@ -166,29 +166,8 @@ internal static class Segmentation
                 for (var x = 0; x < w; x++) layer[y * w + x] |= guess[cy * cw + Math.Min(cw - 1, x / step)];
             }
         }
-        // Keep pieces a tenth of the subject or more: a labelling of every piece's size.
-        var piece = new int[n];
-        var queue = new List<int>();
-        for (var i = 0; i < n; i++)
-        {
-            if (layer[i] == 0 || piece[i] != 0) continue;
-            queue.Clear();
-            queue.Add(i);
-            piece[i] = 1;
-            for (var q = 0; q < queue.Count; q++)
-            {
-                var p = queue[q];
-                int x = p % w, y = p / w;
-                foreach (var nb in (ReadOnlySpan<int>)[x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1])
-                {
-                    if (nb < 0 || layer[nb] == 0 || piece[nb] != 0) continue;
-                    piece[nb] = 1;
-                    queue.Add(nb);
-                }
-            }
-            if (queue.Count * 10 >= area) continue;
-            foreach (var p in queue) layer[p] = 0;
-        }
+        // Keep pieces a tenth of the subject or more.
+        MaskOps.RemovePiecesSmallerThan(layer, w, h, (area + 9) / 10);
         for (var i = 0; i < n; i++) layer[i] |= subject[i];
         MaskOps.Dilate(layer, w, h, 2 * r);
         MaskOps.Erode(layer, w, h, 2 * r);
